@@ -1,0 +1,154 @@
+// The metadata store: every durable fact about organizations, keys, runs, tasks and their events. Each method is one
+// transaction, so an implementation over SQLite, PostgreSQL or memory gives the same guarantees; the conformance
+// suite in tests/store holds them all to the same behaviour. Nothing here assumes one process: tasks are claimed
+// under leases fenced by a token, and per-run order is decided by the claim itself.
+#pragma once
+
+#include <folio/clock.hpp>
+#include <folio/errors.hpp>
+#include <folio/ids.hpp>
+#include <folio/organization.hpp>
+#include <folio/pagination.hpp>
+#include <folio/run.hpp>
+#include <folio/submission.hpp>
+#include <folio/task.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+FOLIO_BEGIN_NAMESPACE
+
+// One change of a task's status, phase or progress, numbered per task from 1: what SSE streams and webhooks send.
+struct task_change {
+  event_id id;
+  std::uint64_t sequence = 0;
+  task snapshot;
+};
+
+struct run_filter {
+  std::optional<document_format> format;
+  std::optional<run_status> status;
+};
+
+// The ids a submission would take if it creates a run and a task; minted by the caller so stores stay simple.
+struct submission_ids {
+  run_id run;
+  task_id task;
+};
+
+struct submit_outcome {
+  run run_after;
+  task created;
+  // The idempotency key matched an earlier submission with the same body: nothing new was created.
+  bool replayed = false;
+};
+
+// A task handed to a worker, with the run state the turn starts from and the change the claim recorded.
+struct claimed_turn {
+  task work;
+  run from;
+  task_change change;
+};
+
+struct heartbeat_answer {
+  timestamp lease_expires_at;
+  bool cancel_requested = false;
+};
+
+// Everything a completed turn lands, in one transaction, after the blob it names is durable.
+struct turn_commit {
+  task_id task;
+  std::uint64_t lease_token = 0;
+  std::string document_hash;
+  agent_state state;
+  std::int64_t credits = 0;
+};
+
+struct document_version {
+  run_id run;
+  std::uint32_t number = 0;
+  std::string hash;
+  // The task that wrote it; empty for an uploaded document.
+  std::optional<task_id> written_by;
+  timestamp created_at;
+};
+
+struct store_limits {
+  // Queued tasks across all runs beyond which a submission is refused (queue_full).
+  std::size_t max_queued_tasks = 10'000;
+  // Claims of one task (crashes, lost leases) after which it fails instead of running again.
+  std::uint32_t max_attempts = 3;
+};
+
+class store {
+ public:
+  virtual ~store() = default;
+
+  // Organizations and keys.
+  virtual result<void> create_organization(const organization& created) = 0;
+  virtual result<organization> get_organization(const org_id& id) = 0;
+  virtual result<organization> find_organization(std::string_view name) = 0;
+  virtual result<std::vector<organization>> list_organizations() = 0;
+  // Also moves the expiry of the organization's runs, which is kept with each run.
+  virtual result<void> set_retention(const org_id& id, const retention_settings& settings) = 0;
+  virtual result<void> create_api_key(const api_key& created) = 0;
+  // Only keys not revoked are found.
+  virtual result<api_key> find_api_key(std::string_view secret_hash) = 0;
+  virtual result<std::vector<api_key>> list_api_keys(const org_id& org) = 0;
+  virtual result<void> revoke_api_key(const key_id& id, timestamp now) = 0;
+
+  // Submissions: creates the run or appends to it, records the first event and the idempotency key, atomically.
+  // Refused without change: unknown or another organization's run (not_found), expired (run_expired), other format
+  // (format_mismatch), a reused key with another body (idempotency_key_reused), a full queue (queue_full).
+  virtual result<submit_outcome> submit(const submission& request, const submission_ids& ids, timestamp now) = 0;
+
+  // Reads, scoped to an organization: another organization's id answers not_found, exactly like an unknown one.
+  virtual result<run> get_run(const org_id& org, const run_id& id, timestamp now) = 0;
+  virtual result<page<run>> list_runs(const org_id& org, const run_filter& filter, const page_request<run_id>& request,
+                                      timestamp now) = 0;
+  virtual result<task> get_task(const org_id& org, const task_id& id) = 0;
+  virtual result<page<task>> list_tasks(const org_id& org, const run_id& run, const page_request<task_id>& request) = 0;
+  virtual result<std::vector<task_change>> list_task_events(const org_id& org, const task_id& id,
+                                                            std::uint64_t after_sequence) = 0;
+  virtual result<std::vector<document_version>> list_versions(const org_id& org, const run_id& run) = 0;
+  // The task without organization scope, for the engine's own use.
+  virtual result<task> load_task(const task_id& id) = 0;
+
+  // The worker side. A claim takes the oldest queued task whose run has no unfinished task before it, so tasks of
+  // one run never overlap and run in submission order. Writes with a stale lease token answer lease_lost.
+  virtual result<std::optional<claimed_turn>> claim_next(const std::string& worker, timestamp now, duration lease) = 0;
+  virtual result<heartbeat_answer> heartbeat(const task_id& id, std::uint64_t lease_token, timestamp now,
+                                             duration lease) = 0;
+  // A change only when the phase or the shown progress moved.
+  virtual result<std::optional<task_change>> report_progress(const task_id& id, std::uint64_t lease_token,
+                                                             task_phase phase, int progress, timestamp now) = 0;
+  virtual result<task_change> commit_turn(const turn_commit& landed, timestamp now) = 0;
+  // Ends a turn without landing it (fail or stop_cancelled): the run's document and state stay as they were.
+  virtual result<task_change> finish_turn(const task_id& id, std::uint64_t lease_token, task_event outcome,
+                                          const std::optional<error>& failure, timestamp now) = 0;
+  // Gives a lease back (shutdown) so the task runs again from the last committed state.
+  virtual result<task_change> release_turn(const task_id& id, std::uint64_t lease_token, timestamp now) = 0;
+  // Requeues running tasks whose lease has expired (a crashed worker), or fails them past max_attempts. Leases held
+  // by `restarted_worker` count as expired whatever their time: that worker has just started, so it holds none.
+  virtual result<std::vector<task_change>> recover_expired_leases(timestamp now,
+                                                                  const std::string& restarted_worker = {}) = 0;
+  // Queued: cancelled at once. Running: flagged, stopped at the worker's next check. Cancelled: returned as is.
+  // Completed or failed: task_finished. The change is present when the task's status changed.
+  virtual result<std::pair<task, std::optional<task_change>>> request_cancel(const org_id& org, const task_id& id,
+                                                                             timestamp now) = 0;
+
+  // Documents edited outside the agent: a new version the next turn starts from.
+  virtual result<run> upload_document(const org_id& org, const run_id& id, const std::string& document_hash,
+                                      timestamp now) = 0;
+
+  // Retention. Expiry marks due runs expired; purge drops their versions and answers the blob hashes no longer
+  // referenced by any run; delete does both at once for one run. All are safe to run twice.
+  virtual result<std::vector<run_id>> expire_due_runs(timestamp now, std::size_t max_runs) = 0;
+  virtual result<std::vector<std::string>> purge_due_runs(timestamp now, std::size_t max_runs) = 0;
+  virtual result<std::vector<std::string>> delete_run(const org_id& org, const run_id& id, timestamp now) = 0;
+  virtual result<bool> is_blob_referenced(const std::string& document_hash) = 0;
+};
+
+FOLIO_END_NAMESPACE
