@@ -356,7 +356,12 @@ class engine {
     }
     report(turn, task_phase::agent_turn, 10);
     services host(*this, turn, *opened.value());
-    const turn_input input{work.prompt, work.format, work.turn_index, claimed.from.state,
+    const turn_input input{work.run,
+                           work.id,
+                           work.prompt,
+                           work.format,
+                           work.turn_index,
+                           claimed.from.state,
                            claimed.from.document_changed_externally};
     auto played = chosen.value()->run_turn(input, host);
     // A cancel asked for during the turn wins even if the agent finished: the user was promised an unchanged run.
@@ -409,6 +414,11 @@ class engine {
       written = store_.finish_turn(turn.id, turn.lease_token, end.event, end.failure, now);
       break;
     }
+    {
+      // Committed or abandoned, the blob needs no pin any more; unpin before anyone hears the turn ended.
+      const std::lock_guard lock(mutex_);
+      turn.pending_hash.clear();
+    }
     if (written) {
       events_.publish(written.value());
     }
@@ -453,7 +463,9 @@ class engine {
     {
       const std::lock_guard lock(mutex_);
       for (const auto& [id, turn] : active_) {
-        pinned.insert(turn->pending_hash);
+        if (!turn->pending_hash.empty()) {
+          pinned.insert(turn->pending_hash);
+        }
       }
     }
     std::size_t removed = 0;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
 FOLIO_BEGIN_NAMESPACE
@@ -28,7 +29,8 @@ class task_event_bus {
   class subscription {
    public:
     subscription() = default;
-    subscription(subscription&&) noexcept = default;
+    subscription(subscription&& other) noexcept
+        : bus_(std::exchange(other.bus_, nullptr)), key_(other.key_), listener_(std::move(other.listener_)) {}
     subscription& operator=(subscription&& other) noexcept {
       if (this != &other) {
         reset();
@@ -47,8 +49,10 @@ class task_event_bus {
         return;
       }
       bus_->remove(key_);
-      const std::lock_guard wait_for_running_handler(listener_->calling);
-      listener_->active = false;
+      {
+        const std::lock_guard wait_for_running_handler(listener_->calling);
+        listener_->active = false;
+      }
       bus_ = nullptr;
       listener_.reset();
     }
