@@ -26,7 +26,7 @@ struct turn_input {
 
 // What the host offers the agent during a turn.
 class turn_services {
- public:
+public:
   virtual ~turn_services() = default;
   // 0..100 within the agent_turn phase; the host maps it onto the task's overall progress.
   virtual void report_progress(int percent) = 0;
@@ -42,7 +42,7 @@ struct turn_output {
 };
 
 class agent {
- public:
+public:
   virtual ~agent() = default;
   virtual result<turn_output> run_turn(const turn_input& input, turn_services& services) = 0;
 };

@@ -38,8 +38,7 @@ constexpr std::string_view media_type(document_format format) noexcept {
   switch (format) {
   case document_format::excel: return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   case document_format::word: return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-  case document_format::powerpoint:
-    return "application/vnd.openxmlformats-officedocument.presentationml.presentation";
+  case document_format::powerpoint: return "application/vnd.openxmlformats-officedocument.presentationml.presentation";
   }
   return "";
 }

@@ -52,7 +52,7 @@ struct sweep_report {
 };
 
 class engine {
- public:
+public:
   engine(store& metadata, blob_store& blobs, const clock& time_source, agent_source agents,
          std::shared_ptr<editor_factory> editors, engine_config config = {})
       : store_(metadata), blobs_(blobs), clock_(time_source), ids_(time_source), agents_(std::move(agents)),
@@ -241,7 +241,7 @@ class engine {
     return active_.size();
   }
 
- private:
+private:
   enum class lifecycle { idle, running, draining, stopped };
 
   // What the engine knows of a turn in flight on one of its workers.
@@ -256,7 +256,7 @@ class engine {
   };
 
   class services final : public turn_services {
-   public:
+  public:
     services(engine& owner, active_turn& turn, editor& document) : owner_(owner), turn_(turn), document_(document) {}
 
     // The agent's 0..100 maps onto 10..90 of the task: loading comes before it and saving after it.
@@ -269,7 +269,7 @@ class engine {
 
     editor& document() override { return document_; }
 
-   private:
+  private:
     engine& owner_;
     active_turn& turn_;
     editor& document_;
@@ -404,15 +404,9 @@ class engine {
     const auto now = clock_.now();
     result<task_change> written = fail(errc::internal);
     switch (end.event) {
-    case task_event::complete:
-      written = store_.commit_turn(*end.landed, now);
-      break;
-    case task_event::release:
-      written = store_.release_turn(turn.id, turn.lease_token, now);
-      break;
-    default:
-      written = store_.finish_turn(turn.id, turn.lease_token, end.event, end.failure, now);
-      break;
+    case task_event::complete: written = store_.commit_turn(*end.landed, now); break;
+    case task_event::release: written = store_.release_turn(turn.id, turn.lease_token, now); break;
+    default: written = store_.finish_turn(turn.id, turn.lease_token, end.event, end.failure, now); break;
     }
     {
       // Committed or abandoned, the blob needs no pin any more; unpin before anyone hears the turn ended.

@@ -113,7 +113,9 @@ namespace detail {
 class error_category_impl final : public std::error_category {
 public:
   [[nodiscard]] const char* name() const noexcept override { return "folio"; }
-  [[nodiscard]] std::string message(int value) const override { return std::string(to_string(static_cast<errc>(value))); }
+  [[nodiscard]] std::string message(int value) const override {
+    return std::string(to_string(static_cast<errc>(value)));
+  }
 };
 } // namespace detail
 
@@ -122,7 +124,9 @@ inline const std::error_category& error_category() noexcept {
   return category;
 }
 
-inline std::error_code make_error_code(errc code) noexcept { return {static_cast<int>(code), error_category()}; }
+inline std::error_code make_error_code(errc code) noexcept {
+  return {static_cast<int>(code), error_category()};
+}
 
 // An error as a caller sees it: a stable code, a sentence for people, and the offending parameter when there is one.
 struct error {
@@ -138,7 +142,9 @@ struct error {
 };
 
 // Outcome needs to know how to turn our error into an error_code for its diagnostics.
-inline std::error_code make_error_code(const error& failure) noexcept { return make_error_code(failure.code); }
+inline std::error_code make_error_code(const error& failure) noexcept {
+  return make_error_code(failure.code);
+}
 
 template <class T>
 using result = boost::outcome_v2::result<T, error, boost::outcome_v2::policy::terminate>;

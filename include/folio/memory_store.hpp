@@ -21,7 +21,7 @@ FOLIO_BEGIN_NAMESPACE
 inline constexpr duration idempotency_window = std::chrono::hours{24};
 
 class memory_store final : public store {
- public:
+public:
   explicit memory_store(const clock& time_source, store_limits limits = {}) : ids_(time_source), limits_(limits) {}
 
   result<void> create_organization(const organization& created) override {
@@ -520,7 +520,7 @@ class memory_store final : public store {
     return referenced_locked(document_hash);
   }
 
- private:
+private:
   struct idempotency_record {
     task_id task;
     std::string fingerprint;
@@ -648,7 +648,7 @@ class memory_store final : public store {
 };
 
 class memory_blob_store final : public blob_store {
- public:
+public:
   result<std::string> put(std::string_view bytes) override {
     auto hash = sha256_hex(bytes);
     const std::lock_guard lock(mutex_);
@@ -685,7 +685,7 @@ class memory_blob_store final : public blob_store {
     return hashes;
   }
 
- private:
+private:
   std::mutex mutex_;
   std::map<std::string, std::string, std::less<>> blobs_;
 };

@@ -32,6 +32,8 @@ struct api_key {
   std::optional<timestamp> revoked_at;
 };
 
-inline std::string hash_api_key_secret(std::string_view secret) { return sha256_hex(secret); }
+inline std::string hash_api_key_secret(std::string_view secret) {
+  return sha256_hex(secret);
+}
 
 FOLIO_END_NAMESPACE

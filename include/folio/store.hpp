@@ -83,7 +83,7 @@ struct store_limits {
 };
 
 class store {
- public:
+public:
   virtual ~store() = default;
 
   // Organizations and keys.

@@ -24,10 +24,10 @@ class task_event_bus {
     std::function<void(const task_change&)> handler;
   };
 
- public:
+public:
   // Ends the subscription when destroyed or reset.
   class subscription {
-   public:
+  public:
     subscription() = default;
     subscription(subscription&& other) noexcept
         : bus_(std::exchange(other.bus_, nullptr)), key_(other.key_), listener_(std::move(other.listener_)) {}
@@ -57,7 +57,7 @@ class task_event_bus {
       listener_.reset();
     }
 
-   private:
+  private:
     friend class task_event_bus;
     subscription(task_event_bus* bus, std::uint64_t key, std::shared_ptr<listener> held)
         : bus_(bus), key_(key), listener_(std::move(held)) {}
@@ -95,7 +95,7 @@ class task_event_bus {
     }
   }
 
- private:
+private:
   struct entry {
     std::optional<task_id> only;
     std::shared_ptr<listener> held;
