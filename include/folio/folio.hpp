@@ -2,6 +2,7 @@
 #pragma once
 
 #include <folio/agent.hpp>
+#include <folio/backed_store.hpp>
 #include <folio/blob_store.hpp>
 #include <folio/clock.hpp>
 #include <folio/converter.hpp>
