@@ -20,6 +20,9 @@
 //   insert_version, versions(run), delete_versions(run) → their hashes, hash_referenced(hash)
 //   runs_due_for_expiry(now, max), runs_due_for_purge(now, max)  (purge: expired, not purged,
 //                                       now >= expires_at + the organization's purge_after)
+//   forget_idempotency_before(time)
+//   export_by_digest(digest), put_export(entry), delete_exports_of(source hash) → their output hashes
+//   hash_referenced(hash) counts both document versions and export outputs
 #pragma once
 
 #include <folio/clock.hpp>
@@ -178,8 +181,7 @@ public:
       if (earlier && now < earlier->created_at + idempotency_window) {
         if (earlier->fingerprint != request.fingerprint) {
           return fail(errc::idempotency_key_reused,
-                      "this Idempotency-Key was used with a different request in the last 24 hours",
-                      "Idempotency-Key");
+                      "this Idempotency-Key was used with a different request in the last 24 hours", "Idempotency-Key");
         }
         FOLIO_TRY_ROWS(first, rows_.task_by_id(earlier->task));
         FOLIO_TRY_ROWS(first_run, rows_.run_by_id(first->run));
@@ -209,8 +211,7 @@ public:
       target.id = ids.run;
       target.org = request.org;
       target.format = request.format;
-      target.file_name =
-          request.file_name.empty() ? std::string(default_file_name(request.format)) : request.file_name;
+      target.file_name = request.file_name.empty() ? std::string(default_file_name(request.format)) : request.file_name;
       target.first_prompt = request.prompt;
       target.metadata = request.metadata;
       target.created_at = now;
@@ -471,6 +472,7 @@ public:
   result<std::vector<run_id>> expire_due_runs(timestamp now, std::size_t max_runs) override {
     const std::lock_guard lock(mutex_);
     [[maybe_unused]] auto tx = rows_.transaction();
+    FOLIO_TRY_WRITE(rows_.forget_idempotency_before(now - idempotency_window));
     FOLIO_TRY_ROWS(due, rows_.runs_due_for_expiry(now, max_runs));
     std::vector<run_id> expired;
     for (auto& held : due) {
@@ -515,6 +517,19 @@ public:
     }
     FOLIO_TRY_WRITE(tx.commit());
     return released;
+  }
+
+  result<std::optional<export_entry>> find_export(const std::string& key_digest) override {
+    const std::lock_guard lock(mutex_);
+    [[maybe_unused]] auto tx = rows_.transaction();
+    return rows_.export_by_digest(key_digest);
+  }
+
+  result<void> put_export(const export_entry& entry) override {
+    const std::lock_guard lock(mutex_);
+    [[maybe_unused]] auto tx = rows_.transaction();
+    FOLIO_TRY_WRITE(rows_.put_export(entry));
+    return tx.commit();
   }
 
   result<bool> is_blob_referenced(const std::string& document_hash) override {
@@ -615,10 +630,23 @@ private:
     held.state = agent_state{};
     held.purged_at = now;
     FOLIO_TRY_WRITE(rows_.update_run(held));
-    for (const auto& hash : dropped) {
+    const auto release_if_unreferenced = [&](const std::string& hash) -> result<bool> {
       FOLIO_TRY_ROWS(referenced, rows_.hash_referenced(hash));
       if (!referenced && std::find(released.begin(), released.end(), hash) == released.end()) {
         released.push_back(hash);
+        return true;
+      }
+      return false;
+    };
+    for (const auto& hash : dropped) {
+      FOLIO_TRY_ROWS(unreferenced, release_if_unreferenced(hash));
+      if (!unreferenced) {
+        continue;
+      }
+      // No document version holds these bytes any more: their exports go with them.
+      FOLIO_TRY_ROWS(outputs, rows_.delete_exports_of(hash));
+      for (const auto& output : outputs) {
+        FOLIO_TRY_WRITE(release_if_unreferenced(output));
       }
     }
     return success();

@@ -11,6 +11,7 @@
 #include <folio/editor.hpp>
 #include <folio/engine.hpp>
 #include <folio/errors.hpp>
+#include <folio/export_cache.hpp>
 #include <folio/ids.hpp>
 #include <folio/memory_store.hpp>
 #include <folio/organization.hpp>

@@ -6,6 +6,7 @@
 #include <folio/blob_store.hpp>
 #include <folio/digest.hpp>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -191,7 +192,35 @@ public:
     versions_.erase(id);
     return hashes;
   }
-  result<bool> hash_referenced(const std::string& hash) { return references_.contains(hash); }
+  result<bool> hash_referenced(const std::string& hash) {
+    if (references_.contains(hash)) {
+      return true;
+    }
+    return std::any_of(exports_.begin(), exports_.end(),
+                       [&](const auto& held) { return held.second.output_hash == hash; });
+  }
+
+  result<void> forget_idempotency_before(timestamp cutoff) {
+    std::erase_if(idempotency_, [&](const auto& held) { return held.second.created_at < cutoff; });
+    return success();
+  }
+
+  result<std::optional<export_entry>> export_by_digest(const std::string& digest) { return find(exports_, digest); }
+  result<void> put_export(const export_entry& entry) {
+    exports_.insert_or_assign(entry.key.digest(), entry);
+    return success();
+  }
+  result<std::vector<std::string>> delete_exports_of(const std::string& source_hash) {
+    std::vector<std::string> outputs;
+    std::erase_if(exports_, [&](const auto& held) {
+      if (held.second.key.source_hash != source_hash) {
+        return false;
+      }
+      outputs.push_back(held.second.output_hash);
+      return true;
+    });
+    return outputs;
+  }
 
   result<std::vector<run>> runs_due_for_expiry(timestamp now, std::size_t max_runs) {
     std::vector<run> due;
@@ -255,6 +284,7 @@ private:
   std::map<task_id, std::vector<task_change>> changes_;
   std::map<run_id, std::vector<document_version>> versions_;
   std::map<std::string, std::size_t> references_;
+  std::map<std::string, export_entry> exports_;
 };
 
 class memory_store final : public backed_store<memory_tables> {

@@ -6,6 +6,7 @@
 
 #include <folio/clock.hpp>
 #include <folio/errors.hpp>
+#include <folio/export_cache.hpp>
 #include <folio/ids.hpp>
 #include <folio/organization.hpp>
 #include <folio/pagination.hpp>
@@ -82,7 +83,7 @@ struct store_limits {
   std::uint32_t max_attempts = 3;
 };
 
-class store {
+class store : public export_index {
 public:
   virtual ~store() = default;
 
@@ -143,8 +144,9 @@ public:
   virtual result<run> upload_document(const org_id& org, const run_id& id, const std::string& document_hash,
                                       timestamp now) = 0;
 
-  // Retention. Expiry marks due runs expired; purge drops their versions and answers the blob hashes no longer
-  // referenced by any run; delete does both at once for one run. All are safe to run twice.
+  // Retention. Expiry marks due runs expired (and forgets idempotency keys older than 24 hours); purge drops their
+  // versions and the exports made from them, and answers the blob hashes no longer referenced by any version or
+  // export; delete does both at once for one run. All are safe to run twice.
   virtual result<std::vector<run_id>> expire_due_runs(timestamp now, std::size_t max_runs) = 0;
   virtual result<std::vector<std::string>> purge_due_runs(timestamp now, std::size_t max_runs) = 0;
   virtual result<std::vector<std::string>> delete_run(const org_id& org, const run_id& id, timestamp now) = 0;

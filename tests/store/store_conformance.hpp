@@ -711,3 +711,30 @@ TEMPLATE_TEST_CASE("store finds API keys by hash until they are revoked", "[stor
   CHECK(w.store.find_organization("acme").value().id == w.org);
   CHECK(w.store.find_organization("nobody").error() == folio::errc::not_found);
 }
+
+TEMPLATE_TEST_CASE("store keeps export cache entries until their document is purged", "[store][conformance]",
+                   FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const auto created = w.create("report");
+  w.commit(*w.claim(), folio_conformance::hash_a);
+  const folio::export_key key{folio_conformance::hash_a, "pdf", R"({"page":1})", "lo-7.4"};
+  const std::string pdf_hash(64, 'c');
+  REQUIRE(w.store.put_export({key, pdf_hash, "application/pdf", 3, w.fixture.clock.now()}));
+  auto found = w.store.find_export(key.digest());
+  REQUIRE(found);
+  REQUIRE(found.value());
+  CHECK(found.value()->output_hash == pdf_hash);
+  CHECK(found.value()->page_count == 3);
+  CHECK(found.value()->key.options == R"({"page":1})");
+  CHECK(w.store.is_blob_referenced(pdf_hash).value());
+  auto other_version = key;
+  other_version.converter_version = "lo-7.5";
+  CHECK_FALSE(w.store.find_export(other_version.digest()).value());
+
+  auto released = w.store.delete_run(w.org, created.run_after.id, w.fixture.clock.now());
+  REQUIRE(released);
+  std::set<std::string> gone(released.value().begin(), released.value().end());
+  CHECK(gone == std::set<std::string>{folio_conformance::hash_a, pdf_hash});
+  CHECK_FALSE(w.store.find_export(key.digest()).value());
+  CHECK_FALSE(w.store.is_blob_referenced(pdf_hash).value());
+}
