@@ -5,6 +5,7 @@
 #include <folio/version.hpp>
 
 #include <boost/outcome/result.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -58,6 +59,7 @@ enum class errc {
   converter_crashed,
   // infrastructure
   storage_error,
+  // Keep last: parse_errc walks the codes up to it.
   internal,
 };
 
@@ -107,6 +109,16 @@ constexpr std::string_view to_string(errc code) noexcept {
   case errc::internal: return "internal";
   }
   return "unknown";
+}
+
+// The code a stable name stands for; codes run from 1 to errc::internal, which stays last.
+inline std::optional<errc> parse_errc(std::string_view name) noexcept {
+  for (int value = 1; value <= static_cast<int>(errc::internal); ++value) {
+    if (to_string(static_cast<errc>(value)) == name) {
+      return static_cast<errc>(value);
+    }
+  }
+  return std::nullopt;
 }
 
 namespace detail {

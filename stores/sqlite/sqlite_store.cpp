@@ -1,0 +1,930 @@
+// SQLite rows for backed_store: the store's rules live in the core; this file maps rows to SQL.
+#include <folio/backed_store.hpp>
+#include <folio/sqlite_store.hpp>
+
+#include <sqlite3.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+FOLIO_BEGIN_NAMESPACE
+
+namespace {
+
+// Each entry moves the schema from version (index) to (index + 1). Never edit a shipped entry: append a new one.
+const std::vector<const char*> migrations = {
+    R"sql(
+CREATE TABLE organizations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  retention_ms INTEGER NOT NULL,
+  purge_after_ms INTEGER NOT NULL,
+  webhook_secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  secret_hash TEXT NOT NULL UNIQUE,
+  display_prefix TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX api_keys_by_org ON api_keys(org_id, id);
+
+CREATE TABLE runs (
+  id TEXT PRIMARY KEY,
+  org_id TEXT NOT NULL REFERENCES organizations(id),
+  format INTEGER NOT NULL,
+  file_name TEXT NOT NULL,
+  first_prompt TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_activity_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  expired_at INTEGER,
+  purged_at INTEGER,
+  document_hash TEXT NOT NULL,
+  versions INTEGER NOT NULL,
+  changed_externally INTEGER NOT NULL,
+  agent_state TEXT NOT NULL,
+  credits_used INTEGER NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  turns INTEGER NOT NULL,
+  queued_tasks INTEGER NOT NULL,
+  running_tasks INTEGER NOT NULL,
+  last_finished_status INTEGER,
+  last_finished_turn INTEGER NOT NULL,
+  status INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX runs_by_org ON runs(org_id, id);
+CREATE INDEX runs_by_org_format ON runs(org_id, format, id);
+CREATE INDEX runs_by_org_status ON runs(org_id, status, id);
+CREATE INDEX runs_due_for_expiry ON runs(expires_at) WHERE expired_at IS NULL;
+CREATE INDEX runs_due_for_purge ON runs(expires_at) WHERE expired_at IS NOT NULL AND purged_at IS NULL;
+
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  org_id TEXT NOT NULL,
+  format INTEGER NOT NULL,
+  prompt TEXT NOT NULL,
+  agent TEXT NOT NULL,
+  webhook_url TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  phase INTEGER NOT NULL,
+  progress INTEGER NOT NULL,
+  turn_index INTEGER NOT NULL,
+  cancel_requested INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  lease_worker TEXT,
+  lease_expires_at INTEGER,
+  lease_token INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  credits_used INTEGER,
+  error_code TEXT,
+  error_message TEXT,
+  error_param TEXT
+) WITHOUT ROWID;
+CREATE INDEX tasks_by_run ON tasks(run_id, id);
+CREATE INDEX tasks_unfinished_by_run ON tasks(run_id, id) WHERE status IN (0, 1);
+CREATE INDEX tasks_queued ON tasks(id) WHERE status = 0;
+CREATE INDEX tasks_running ON tasks(lease_expires_at) WHERE status = 1;
+
+CREATE TABLE task_events (
+  task_id TEXT NOT NULL REFERENCES tasks(id),
+  sequence INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  snapshot TEXT NOT NULL,
+  PRIMARY KEY (task_id, sequence)
+) WITHOUT ROWID;
+
+CREATE TABLE document_versions (
+  run_id TEXT NOT NULL REFERENCES runs(id),
+  number INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  task_id TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, number)
+) WITHOUT ROWID;
+CREATE INDEX document_versions_by_hash ON document_versions(hash);
+
+CREATE TABLE idempotency_keys (
+  org_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  task_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (org_id, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+
+CREATE TABLE exports (
+  digest TEXT PRIMARY KEY,
+  source_hash TEXT NOT NULL,
+  target TEXT NOT NULL,
+  options TEXT NOT NULL,
+  converter_version TEXT NOT NULL,
+  output_hash TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  page_count INTEGER,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX exports_by_source ON exports(source_hash);
+CREATE INDEX exports_by_output ON exports(output_hash);
+)sql",
+};
+
+std::int64_t to_ms(timestamp when) {
+  return when.time_since_epoch().count();
+}
+timestamp from_ms(std::int64_t ms) {
+  return timestamp{std::chrono::milliseconds{ms}};
+}
+
+// One connection with its prepared statements. backed_store serialises its use within a process.
+class database {
+public:
+  database() = default;
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+  ~database() {
+    for (auto& [sql, statement] : statements_) {
+      sqlite3_finalize(statement);
+    }
+    sqlite3_close_v2(handle_);
+  }
+
+  result<void> open(const std::filesystem::path& file) {
+    const int opened = sqlite3_open_v2(file.c_str(), &handle_,
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (opened != SQLITE_OK) {
+      return fail(errc::storage_error, "cannot open database " + file.string() + ": " + sqlite3_errstr(opened));
+    }
+    sqlite3_extended_result_codes(handle_, 1);
+    sqlite3_busy_timeout(handle_, 10'000);
+    return success();
+  }
+
+  result<void> exec(const std::string& sql) {
+    char* message = nullptr;
+    const int code = sqlite3_exec(handle_, sql.c_str(), nullptr, nullptr, &message);
+    if (code != SQLITE_OK) {
+      std::string text = message != nullptr ? message : sqlite3_errstr(code);
+      sqlite3_free(message);
+      return fail(errc::storage_error, "database: " + text);
+    }
+    return success();
+  }
+
+  sqlite3_stmt* statement(const std::string& sql) {
+    auto& cached = statements_[sql];
+    if (cached == nullptr) {
+      sqlite3_prepare_v3(handle_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &cached,
+                         nullptr);
+    }
+    return cached;
+  }
+
+  [[nodiscard]] sqlite3* handle() const { return handle_; }
+  bool usable = true;
+
+private:
+  sqlite3* handle_ = nullptr;
+  std::map<std::string, sqlite3_stmt*> statements_;
+};
+
+// A prepared statement in use: bind, step, read columns; reset when it goes out of scope.
+class query {
+public:
+  query(database& owner, const std::string& sql) : owner_(owner), statement_(owner.statement(sql)) {}
+  query(const query&) = delete;
+  query& operator=(const query&) = delete;
+  ~query() {
+    if (statement_ != nullptr) {
+      sqlite3_reset(statement_);
+      sqlite3_clear_bindings(statement_);
+    }
+  }
+
+  query& bind(std::int64_t value) {
+    sqlite3_bind_int64(statement_, next_++, value);
+    return *this;
+  }
+  query& bind(int value) { return bind(static_cast<std::int64_t>(value)); }
+  query& bind(std::uint32_t value) { return bind(static_cast<std::int64_t>(value)); }
+  query& bind(std::uint64_t value) { return bind(static_cast<std::int64_t>(value)); }
+  query& bind(bool value) { return bind(static_cast<std::int64_t>(value ? 1 : 0)); }
+  query& bind(timestamp value) { return bind(to_ms(value)); }
+  query& bind(std::string_view value) {
+    sqlite3_bind_text(statement_, next_++, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  query& bind(const std::string& value) { return bind(std::string_view(value)); }
+  query& bind(const char* value) { return bind(std::string_view(value)); }
+  template <id_kind Kind>
+  query& bind(const basic_id<Kind>& value) {
+    return bind(std::string_view(value.str()));
+  }
+  template <class T>
+  query& bind(const std::optional<T>& value) {
+    if (value) {
+      return bind(*value);
+    }
+    sqlite3_bind_null(statement_, next_++);
+    return *this;
+  }
+
+  template <class... Values>
+  query& bind_all(const Values&... values) {
+    (bind(values), ...);
+    return *this;
+  }
+
+  // True while a row is available.
+  result<bool> step() {
+    if (statement_ == nullptr) {
+      return fail(errc::storage_error, "database: cannot prepare: " + std::string(sqlite3_errmsg(owner_.handle())));
+    }
+    if (!owner_.usable) {
+      return fail(errc::storage_error, "database: no transaction could be started (the database is busy)");
+    }
+    const int code = sqlite3_step(statement_);
+    if (code == SQLITE_ROW) {
+      return true;
+    }
+    if (code == SQLITE_DONE) {
+      return false;
+    }
+    return fail(errc::storage_error, "database: " + std::string(sqlite3_errmsg(owner_.handle())));
+  }
+
+  result<void> run() {
+    auto stepped = step();
+    if (!stepped) {
+      return stepped.error();
+    }
+    return success();
+  }
+
+  [[nodiscard]] bool is_null(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+  [[nodiscard]] std::int64_t integer(int column) const { return sqlite3_column_int64(statement_, column); }
+  [[nodiscard]] int small(int column) const { return sqlite3_column_int(statement_, column); }
+  [[nodiscard]] std::string text(int column) const {
+    const auto* bytes = sqlite3_column_text(statement_, column);
+    return bytes == nullptr ? std::string()
+                            : std::string(reinterpret_cast<const char*>(bytes),
+                                          static_cast<std::size_t>(sqlite3_column_bytes(statement_, column)));
+  }
+  [[nodiscard]] timestamp time(int column) const { return from_ms(integer(column)); }
+  [[nodiscard]] std::optional<timestamp> optional_time(int column) const {
+    return is_null(column) ? std::nullopt : std::optional<timestamp>{time(column)};
+  }
+  template <class Id>
+  [[nodiscard]] Id id(int column) const {
+    return Id::parse(text(column)).value();
+  }
+
+private:
+  database& owner_;
+  sqlite3_stmt* statement_;
+  int next_ = 1;
+};
+
+// Reads every row of a query through `read`.
+template <class T, class Read>
+result<std::vector<T>> all_rows(query& statement, Read read) {
+  std::vector<T> rows;
+  while (true) {
+    auto stepped = statement.step();
+    if (!stepped) {
+      return stepped.error();
+    }
+    if (!stepped.value()) {
+      return rows;
+    }
+    rows.push_back(read(statement));
+  }
+}
+
+template <class T, class Read>
+result<std::optional<T>> one_row(query& statement, Read read) {
+  auto stepped = statement.step();
+  if (!stepped) {
+    return stepped.error();
+  }
+  if (!stepped.value()) {
+    return std::optional<T>{};
+  }
+  return std::optional<T>{read(statement)};
+}
+
+nlohmann::json to_json(const agent_state& state) {
+  return {{"conversation", state.conversation}, {"memory", state.memory}};
+}
+
+agent_state agent_state_from(const std::string& text) {
+  const auto parsed = nlohmann::json::parse(text);
+  return {parsed.at("conversation"), parsed.at("memory")};
+}
+
+const std::string organization_columns = "id, name, retention_ms, purge_after_ms, webhook_secret, created_at";
+
+organization read_organization(const query& row) {
+  return {
+      row.id<org_id>(0), row.text(1), {duration{row.integer(2)}, duration{row.integer(3)}}, row.text(4), row.time(5)};
+}
+
+const std::string api_key_columns = "id, org_id, secret_hash, display_prefix, created_at, revoked_at";
+
+api_key read_api_key(const query& row) {
+  return {row.id<key_id>(0), row.id<org_id>(1), row.text(2), row.text(3), row.time(4), row.optional_time(5)};
+}
+
+const std::string run_columns =
+    "id, org_id, format, file_name, first_prompt, metadata, created_at, updated_at, last_activity_at, expires_at, "
+    "expired_at, purged_at, document_hash, versions, changed_externally, agent_state, credits_used, duration_ms, "
+    "turns, queued_tasks, running_tasks, last_finished_status, last_finished_turn, status";
+
+run read_run(const query& row) {
+  run held;
+  held.id = row.id<run_id>(0);
+  held.org = row.id<org_id>(1);
+  held.format = static_cast<document_format>(row.small(2));
+  held.file_name = row.text(3);
+  held.first_prompt = row.text(4);
+  held.metadata = nlohmann::json::parse(row.text(5)).get<std::map<std::string, std::string>>();
+  held.created_at = row.time(6);
+  held.updated_at = row.time(7);
+  held.last_activity_at = row.time(8);
+  held.expires_at = row.time(9);
+  held.expired_at = row.optional_time(10);
+  held.purged_at = row.optional_time(11);
+  held.document_hash = row.text(12);
+  held.versions = static_cast<std::uint32_t>(row.integer(13));
+  held.document_changed_externally = row.integer(14) != 0;
+  held.state = agent_state_from(row.text(15));
+  held.credits_used = row.integer(16);
+  held.duration_ms = row.integer(17);
+  held.turns = static_cast<std::uint32_t>(row.integer(18));
+  held.queued_tasks = static_cast<std::uint32_t>(row.integer(19));
+  held.running_tasks = static_cast<std::uint32_t>(row.integer(20));
+  if (!row.is_null(21)) {
+    held.last_finished_status = static_cast<task_status>(row.small(21));
+  }
+  held.last_finished_turn = row.small(22);
+  held.status = static_cast<run_status>(row.small(23));
+  return held;
+}
+
+void bind_run(query& statement, const run& held) {
+  statement.bind_all(held.id, held.org, static_cast<int>(held.format), held.file_name, held.first_prompt,
+                     nlohmann::json(held.metadata).dump(), held.created_at, held.updated_at, held.last_activity_at,
+                     held.expires_at, held.expired_at, held.purged_at, held.document_hash, held.versions,
+                     held.document_changed_externally, to_json(held.state).dump(), held.credits_used, held.duration_ms,
+                     held.turns, held.queued_tasks, held.running_tasks);
+  if (held.last_finished_status) {
+    statement.bind(static_cast<int>(*held.last_finished_status));
+  } else {
+    statement.bind(std::optional<int>{});
+  }
+  statement.bind_all(held.last_finished_turn, static_cast<int>(held.status));
+}
+
+const std::string task_columns =
+    "id, run_id, org_id, format, prompt, agent, webhook_url, status, phase, progress, turn_index, cancel_requested, "
+    "attempts, lease_worker, lease_expires_at, lease_token, created_at, updated_at, started_at, finished_at, "
+    "credits_used, error_code, error_message, error_param";
+
+task read_task(const query& row) {
+  task work;
+  work.id = row.id<task_id>(0);
+  work.run = row.id<run_id>(1);
+  work.org = row.id<org_id>(2);
+  work.format = static_cast<document_format>(row.small(3));
+  work.prompt = row.text(4);
+  work.agent = row.text(5);
+  work.webhook_url = row.text(6);
+  work.status = static_cast<task_status>(row.small(7));
+  work.phase = static_cast<task_phase>(row.small(8));
+  work.progress = row.small(9);
+  work.turn_index = row.small(10);
+  work.cancel_requested = row.integer(11) != 0;
+  work.attempts = static_cast<std::uint32_t>(row.integer(12));
+  if (!row.is_null(13)) {
+    work.lease = task_lease{row.text(13), row.time(14), static_cast<std::uint64_t>(row.integer(15))};
+  }
+  work.created_at = row.time(16);
+  work.updated_at = row.time(17);
+  work.started_at = row.optional_time(18);
+  work.finished_at = row.optional_time(19);
+  if (!row.is_null(20)) {
+    work.credits_used = row.integer(20);
+  }
+  if (!row.is_null(21)) {
+    work.failure = error{parse_errc(row.text(21)).value_or(errc::internal), row.text(22), row.text(23)};
+  }
+  return work;
+}
+
+void bind_task(query& statement, const task& work) {
+  statement.bind_all(work.id, work.run, work.org, static_cast<int>(work.format), work.prompt, work.agent,
+                     work.webhook_url, static_cast<int>(work.status), static_cast<int>(work.phase), work.progress,
+                     work.turn_index, work.cancel_requested, work.attempts);
+  if (work.lease) {
+    statement.bind_all(work.lease->worker, work.lease->expires_at, work.lease->token);
+  } else {
+    statement.bind_all(std::optional<int>{}, std::optional<int>{}, std::optional<int>{});
+  }
+  statement.bind_all(work.created_at, work.updated_at, work.started_at, work.finished_at, work.credits_used);
+  if (work.failure) {
+    statement.bind_all(to_string(work.failure->code), work.failure->message, work.failure->param);
+  } else {
+    statement.bind_all(std::optional<int>{}, std::optional<int>{}, std::optional<int>{});
+  }
+}
+
+nlohmann::json to_json(const task& work) {
+  nlohmann::json out = {{"id", work.id.str()},
+                        {"run", work.run.str()},
+                        {"org", work.org.str()},
+                        {"format", static_cast<int>(work.format)},
+                        {"prompt", work.prompt},
+                        {"agent", work.agent},
+                        {"webhook_url", work.webhook_url},
+                        {"status", static_cast<int>(work.status)},
+                        {"phase", static_cast<int>(work.phase)},
+                        {"progress", work.progress},
+                        {"turn_index", work.turn_index},
+                        {"cancel_requested", work.cancel_requested},
+                        {"attempts", work.attempts},
+                        {"created_at", to_ms(work.created_at)},
+                        {"updated_at", to_ms(work.updated_at)}};
+  if (work.started_at) {
+    out["started_at"] = to_ms(*work.started_at);
+  }
+  if (work.finished_at) {
+    out["finished_at"] = to_ms(*work.finished_at);
+  }
+  if (work.credits_used) {
+    out["credits_used"] = *work.credits_used;
+  }
+  if (work.failure) {
+    out["error"] = {
+        {"code", to_string(work.failure->code)}, {"message", work.failure->message}, {"param", work.failure->param}};
+  }
+  return out;
+}
+
+task task_from_json(const nlohmann::json& in) {
+  task work;
+  work.id = task_id::parse(in.at("id").get<std::string>()).value();
+  work.run = run_id::parse(in.at("run").get<std::string>()).value();
+  work.org = org_id::parse(in.at("org").get<std::string>()).value();
+  work.format = static_cast<document_format>(in.at("format").get<int>());
+  work.prompt = in.at("prompt");
+  work.agent = in.at("agent");
+  work.webhook_url = in.at("webhook_url");
+  work.status = static_cast<task_status>(in.at("status").get<int>());
+  work.phase = static_cast<task_phase>(in.at("phase").get<int>());
+  work.progress = in.at("progress");
+  work.turn_index = in.at("turn_index");
+  work.cancel_requested = in.at("cancel_requested");
+  work.attempts = in.at("attempts");
+  work.created_at = from_ms(in.at("created_at"));
+  work.updated_at = from_ms(in.at("updated_at"));
+  if (in.contains("started_at")) {
+    work.started_at = from_ms(in["started_at"]);
+  }
+  if (in.contains("finished_at")) {
+    work.finished_at = from_ms(in["finished_at"]);
+  }
+  if (in.contains("credits_used")) {
+    work.credits_used = in["credits_used"].get<std::int64_t>();
+  }
+  if (in.contains("error")) {
+    const auto& failure = in["error"];
+    work.failure = error{parse_errc(failure.at("code").get<std::string>()).value_or(errc::internal),
+                         failure.at("message"), failure.at("param")};
+  }
+  return work;
+}
+
+const std::string export_columns =
+    "digest, source_hash, target, options, converter_version, output_hash, media_type, page_count, created_at";
+
+export_entry read_export(const query& row) {
+  export_entry entry{
+      {row.text(1), row.text(2), row.text(3), row.text(4)}, row.text(5), row.text(6), std::nullopt, row.time(8)};
+  if (!row.is_null(7)) {
+    entry.page_count = row.small(7);
+  }
+  return entry;
+}
+
+std::string placeholders(std::size_t count) {
+  std::string list = "?";
+  for (std::size_t index = 1; index < count; ++index) {
+    list += ", ?";
+  }
+  return list;
+}
+
+// A run "is expired" (is_expired in backed_store.hpp) as SQL, for listings filtered by status.
+const std::string expired_condition =
+    "(expired_at IS NOT NULL OR (queued_tasks + running_tasks = 0 AND expires_at <= :now))";
+
+// The backend backed_store drives. Rows only: every rule is in backed_store.
+class sqlite_tables {
+public:
+  explicit sqlite_tables(std::unique_ptr<database> held) : db_(std::move(held)) {}
+
+  class transaction_scope {
+  public:
+    explicit transaction_scope(database& owner) : owner_(&owner) {
+      // IMMEDIATE takes the write lock up front, so two processes never both read then fail to upgrade.
+      begun_ = owner.exec("BEGIN IMMEDIATE");
+      owner.usable = begun_.has_value();
+    }
+    transaction_scope(transaction_scope&& other) noexcept
+        : owner_(std::exchange(other.owner_, nullptr)), begun_(std::move(other.begun_)) {}
+    transaction_scope(const transaction_scope&) = delete;
+    transaction_scope& operator=(const transaction_scope&) = delete;
+    transaction_scope& operator=(transaction_scope&&) = delete;
+    ~transaction_scope() {
+      if (owner_ != nullptr && begun_) {
+        static_cast<void>(owner_->exec("ROLLBACK"));
+      }
+      if (owner_ != nullptr) {
+        owner_->usable = true;
+      }
+    }
+
+    result<void> commit() {
+      if (!begun_) {
+        return begun_.error();
+      }
+      auto committed = owner_->exec("COMMIT");
+      owner_->usable = true;
+      owner_ = nullptr;
+      return committed;
+    }
+
+  private:
+    database* owner_;
+    result<void> begun_ = success();
+  };
+
+  transaction_scope transaction() { return transaction_scope(*db_); }
+
+  result<void> insert_organization(const organization& created) {
+    query statement(*db_, "INSERT INTO organizations (" + organization_columns + ") VALUES (" + placeholders(6) + ")");
+    return statement
+        .bind_all(created.id, created.name, created.retention.retention.count(), created.retention.purge_after.count(),
+                  created.webhook_secret, created.created_at)
+        .run();
+  }
+  result<std::optional<organization>> organization_by_id(const org_id& id) {
+    query statement(*db_, "SELECT " + organization_columns + " FROM organizations WHERE id = ?");
+    return one_row<organization>(statement.bind(id), read_organization);
+  }
+  result<std::optional<organization>> organization_by_name(std::string_view name) {
+    query statement(*db_, "SELECT " + organization_columns + " FROM organizations WHERE name = ?");
+    return one_row<organization>(statement.bind(name), read_organization);
+  }
+  result<std::vector<organization>> organizations() {
+    query statement(*db_, "SELECT " + organization_columns + " FROM organizations ORDER BY id");
+    return all_rows<organization>(statement, read_organization);
+  }
+  result<void> update_organization(const organization& changed) {
+    query statement(*db_, "UPDATE organizations SET name = ?, retention_ms = ?, purge_after_ms = ?, "
+                          "webhook_secret = ? WHERE id = ?");
+    return statement
+        .bind_all(changed.name, changed.retention.retention.count(), changed.retention.purge_after.count(),
+                  changed.webhook_secret, changed.id)
+        .run();
+  }
+  result<void> move_run_expiries(const org_id& org, duration retention) {
+    query statement(*db_, "UPDATE runs SET expires_at = last_activity_at + ? WHERE org_id = ? AND expired_at IS NULL");
+    return statement.bind_all(retention.count(), org).run();
+  }
+
+  result<void> insert_api_key(const api_key& created) {
+    query statement(*db_, "INSERT INTO api_keys (" + api_key_columns + ") VALUES (" + placeholders(6) + ")");
+    return statement
+        .bind_all(created.id, created.org, created.secret_hash, created.display_prefix, created.created_at,
+                  created.revoked_at)
+        .run();
+  }
+  result<std::optional<api_key>> api_key_by_id(const key_id& id) {
+    query statement(*db_, "SELECT " + api_key_columns + " FROM api_keys WHERE id = ?");
+    return one_row<api_key>(statement.bind(id), read_api_key);
+  }
+  result<std::optional<api_key>> api_key_by_hash(std::string_view secret_hash) {
+    query statement(*db_, "SELECT " + api_key_columns + " FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL");
+    return one_row<api_key>(statement.bind(secret_hash), read_api_key);
+  }
+  result<std::vector<api_key>> api_keys(const org_id& org) {
+    query statement(*db_, "SELECT " + api_key_columns + " FROM api_keys WHERE org_id = ? ORDER BY id");
+    return all_rows<api_key>(statement.bind(org), read_api_key);
+  }
+  result<void> update_api_key(const api_key& changed) {
+    query statement(*db_, "UPDATE api_keys SET revoked_at = ? WHERE id = ?");
+    return statement.bind_all(changed.revoked_at, changed.id).run();
+  }
+
+  result<std::optional<idempotency_record>> idempotency(const org_id& org, const std::string& key) {
+    query statement(*db_, "SELECT task_id, fingerprint, created_at FROM idempotency_keys WHERE org_id = ? AND key = ?");
+    return one_row<idempotency_record>(statement.bind_all(org, key), [](const query& row) {
+      return idempotency_record{row.id<task_id>(0), row.text(1), row.time(2)};
+    });
+  }
+  result<void> put_idempotency(const org_id& org, const std::string& key, const idempotency_record& record) {
+    query statement(*db_, "INSERT OR REPLACE INTO idempotency_keys (org_id, key, task_id, fingerprint, created_at) "
+                          "VALUES (?, ?, ?, ?, ?)");
+    return statement.bind_all(org, key, record.task, record.fingerprint, record.created_at).run();
+  }
+  result<void> forget_idempotency_before(timestamp cutoff) {
+    query statement(*db_, "DELETE FROM idempotency_keys WHERE created_at < ?");
+    return statement.bind(cutoff).run();
+  }
+
+  result<std::size_t> queued_task_count() {
+    query statement(*db_, "SELECT COUNT(*) FROM tasks WHERE status = 0");
+    auto count =
+        one_row<std::size_t>(statement, [](const query& row) { return static_cast<std::size_t>(row.integer(0)); });
+    if (!count) {
+      return count.error();
+    }
+    return count.value().value_or(0);
+  }
+
+  result<std::optional<run>> run_by_id(const run_id& id) {
+    query statement(*db_, "SELECT " + run_columns + " FROM runs WHERE id = ?");
+    return one_row<run>(statement.bind(id), read_run);
+  }
+  result<void> insert_run(const run& created) {
+    query statement(*db_, "INSERT INTO runs (" + run_columns + ") VALUES (" + placeholders(24) + ")");
+    bind_run(statement, created);
+    return statement.run();
+  }
+  result<void> update_run(const run& changed) {
+    query statement(*db_, "REPLACE INTO runs (" + run_columns + ") VALUES (" + placeholders(24) + ")");
+    bind_run(statement, changed);
+    return statement.run();
+  }
+  result<std::vector<run>> runs_page(const org_id& org, const run_filter& filter, const std::optional<run_id>& before,
+                                     std::size_t count, timestamp now) {
+    // One SQL text per combination of filters, so each keeps a plan that walks the matching index in id order.
+    std::string sql = "SELECT " + run_columns + " FROM runs WHERE org_id = :org";
+    if (before) {
+      sql += " AND id < :before";
+    }
+    if (filter.format) {
+      sql += " AND format = :format";
+    }
+    if (filter.status == run_status::expired) {
+      sql += " AND " + expired_condition;
+    } else if (filter.status) {
+      sql += " AND status = :status AND NOT " + expired_condition;
+    }
+    sql += " ORDER BY id DESC LIMIT :count";
+    query statement(*db_, sql);
+    statement.bind(org);
+    if (before) {
+      statement.bind(*before);
+    }
+    if (filter.format) {
+      statement.bind(static_cast<int>(*filter.format));
+    }
+    if (filter.status == run_status::expired) {
+      statement.bind(now);
+    } else if (filter.status) {
+      statement.bind_all(static_cast<int>(*filter.status), now);
+    }
+    statement.bind(static_cast<std::int64_t>(count));
+    return all_rows<run>(statement, read_run);
+  }
+
+  result<std::optional<task>> task_by_id(const task_id& id) {
+    query statement(*db_, "SELECT " + task_columns + " FROM tasks WHERE id = ?");
+    return one_row<task>(statement.bind(id), read_task);
+  }
+  result<void> insert_task(const task& created) {
+    query statement(*db_, "INSERT INTO tasks (" + task_columns + ") VALUES (" + placeholders(24) + ")");
+    bind_task(statement, created);
+    return statement.run();
+  }
+  result<void> update_task(const task& changed) {
+    query statement(*db_, "REPLACE INTO tasks (" + task_columns + ") VALUES (" + placeholders(24) + ")");
+    bind_task(statement, changed);
+    return statement.run();
+  }
+  result<std::vector<task>> tasks_page(const run_id& id, const std::optional<task_id>& before, std::size_t count) {
+    query statement(*db_, before ? "SELECT " + task_columns +
+                                       " FROM tasks WHERE run_id = ? AND id < ? "
+                                       "ORDER BY id DESC LIMIT ?"
+                                 : "SELECT " + task_columns + " FROM tasks WHERE run_id = ? ORDER BY id DESC LIMIT ?");
+    statement.bind(id);
+    if (before) {
+      statement.bind(*before);
+    }
+    statement.bind(static_cast<std::int64_t>(count));
+    return all_rows<task>(statement, read_task);
+  }
+
+  result<std::optional<task_id>> next_claimable_task() {
+    query statement(*db_, "SELECT t.id FROM tasks t JOIN runs r ON r.id = t.run_id "
+                          "WHERE t.status = 0 AND r.running_tasks = 0 AND NOT EXISTS ("
+                          "  SELECT 1 FROM tasks e WHERE e.run_id = t.run_id AND e.status IN (0, 1) AND e.id < t.id) "
+                          "ORDER BY t.id LIMIT 1");
+    return one_row<task_id>(statement, [](const query& row) { return row.id<task_id>(0); });
+  }
+
+  result<std::vector<task>> tasks_with_ended_leases(timestamp now, const std::string& worker) {
+    query statement(*db_, "SELECT " + task_columns +
+                              " FROM tasks WHERE status = 1 AND "
+                              "(lease_expires_at <= ? OR (? <> '' AND lease_worker = ?))");
+    return all_rows<task>(statement.bind_all(now, worker, worker), read_task);
+  }
+
+  result<void> insert_change(const task_change& change) {
+    query statement(*db_, "INSERT INTO task_events (task_id, sequence, id, snapshot) VALUES (?, ?, ?, ?)");
+    return statement.bind_all(change.snapshot.id, change.sequence, change.id, to_json(change.snapshot).dump()).run();
+  }
+  result<std::uint64_t> last_change_sequence(const task_id& id) {
+    query statement(*db_, "SELECT COALESCE(MAX(sequence), 0) FROM task_events WHERE task_id = ?");
+    auto last = one_row<std::uint64_t>(statement.bind(id),
+                                       [](const query& row) { return static_cast<std::uint64_t>(row.integer(0)); });
+    if (!last) {
+      return last.error();
+    }
+    return last.value().value_or(0);
+  }
+  result<std::vector<task_change>> changes_after(const task_id& id, std::uint64_t sequence) {
+    query statement(*db_, "SELECT sequence, id, snapshot FROM task_events WHERE task_id = ? AND sequence > ? "
+                          "ORDER BY sequence");
+    return all_rows<task_change>(statement.bind_all(id, sequence), [](const query& row) {
+      return task_change{row.id<event_id>(1), static_cast<std::uint64_t>(row.integer(0)),
+                         task_from_json(nlohmann::json::parse(row.text(2)))};
+    });
+  }
+
+  result<void> insert_version(const document_version& created) {
+    query statement(*db_,
+                    "INSERT INTO document_versions (run_id, number, hash, task_id, created_at) VALUES (?, ?, ?, ?, ?)");
+    return statement.bind_all(created.run, created.number, created.hash, created.written_by, created.created_at).run();
+  }
+  result<std::vector<document_version>> versions(const run_id& id) {
+    query statement(*db_, "SELECT run_id, number, hash, task_id, created_at FROM document_versions WHERE run_id = ? "
+                          "ORDER BY number");
+    return all_rows<document_version>(statement.bind(id), [](const query& row) {
+      document_version version{row.id<run_id>(0), static_cast<std::uint32_t>(row.integer(1)), row.text(2), std::nullopt,
+                               row.time(4)};
+      if (!row.is_null(3)) {
+        version.written_by = row.id<task_id>(3);
+      }
+      return version;
+    });
+  }
+  result<std::vector<std::string>> delete_versions(const run_id& id) {
+    query select(*db_, "SELECT hash FROM document_versions WHERE run_id = ?");
+    auto hashes = all_rows<std::string>(select.bind(id), [](const query& row) { return row.text(0); });
+    if (!hashes) {
+      return hashes.error();
+    }
+    query remove(*db_, "DELETE FROM document_versions WHERE run_id = ?");
+    if (auto removed = remove.bind(id).run(); !removed) {
+      return removed.error();
+    }
+    return hashes;
+  }
+  result<bool> hash_referenced(const std::string& hash) {
+    query statement(*db_, "SELECT EXISTS (SELECT 1 FROM document_versions WHERE hash = ?1) OR "
+                          "EXISTS (SELECT 1 FROM exports WHERE output_hash = ?1)");
+    auto found = one_row<bool>(statement.bind(hash), [](const query& row) { return row.integer(0) != 0; });
+    if (!found) {
+      return found.error();
+    }
+    return found.value().value_or(false);
+  }
+
+  result<std::vector<run>> runs_due_for_expiry(timestamp now, std::size_t max_runs) {
+    query statement(*db_, "SELECT " + run_columns +
+                              " FROM runs WHERE expired_at IS NULL AND expires_at <= ? "
+                              "AND queued_tasks + running_tasks = 0 LIMIT ?");
+    return all_rows<run>(statement.bind_all(now, static_cast<std::int64_t>(max_runs)), read_run);
+  }
+  result<std::vector<run>> runs_due_for_purge(timestamp now, std::size_t max_runs) {
+    query statement(*db_, "SELECT " + run_columns +
+                              " FROM runs WHERE expired_at IS NOT NULL AND purged_at IS NULL "
+                              "AND expires_at + (SELECT purge_after_ms FROM organizations o "
+                              "WHERE o.id = runs.org_id) <= ? LIMIT ?");
+    return all_rows<run>(statement.bind_all(now, static_cast<std::int64_t>(max_runs)), read_run);
+  }
+
+  result<std::optional<export_entry>> export_by_digest(const std::string& digest) {
+    query statement(*db_, "SELECT " + export_columns + " FROM exports WHERE digest = ?");
+    return one_row<export_entry>(statement.bind(digest), read_export);
+  }
+  result<void> put_export(const export_entry& entry) {
+    query statement(*db_, "INSERT OR REPLACE INTO exports (" + export_columns + ") VALUES (" + placeholders(9) + ")");
+    return statement
+        .bind_all(entry.key.digest(), entry.key.source_hash, entry.key.target, entry.key.options,
+                  entry.key.converter_version, entry.output_hash, entry.media_type, entry.page_count, entry.created_at)
+        .run();
+  }
+  result<std::vector<std::string>> delete_exports_of(const std::string& source_hash) {
+    query select(*db_, "SELECT output_hash FROM exports WHERE source_hash = ?");
+    auto outputs = all_rows<std::string>(select.bind(source_hash), [](const query& row) { return row.text(0); });
+    if (!outputs) {
+      return outputs.error();
+    }
+    query remove(*db_, "DELETE FROM exports WHERE source_hash = ?");
+    if (auto removed = remove.bind(source_hash).run(); !removed) {
+      return removed.error();
+    }
+    return outputs;
+  }
+
+private:
+  std::unique_ptr<database> db_;
+};
+
+class sqlite_store final : public backed_store<sqlite_tables> {
+public:
+  sqlite_store(std::unique_ptr<database> db, const clock& time_source, store_limits limits)
+      : backed_store(sqlite_tables(std::move(db)), time_source, limits) {}
+};
+
+result<int> schema_version_of(database& db) {
+  query statement(db, "PRAGMA user_version");
+  auto version = one_row<int>(statement, [](const query& row) { return row.small(0); });
+  if (!version) {
+    return version.error();
+  }
+  return version.value().value_or(0);
+}
+
+result<void> migrate(database& db, const std::filesystem::path& file) {
+  if (auto locked = db.exec("BEGIN IMMEDIATE"); !locked) {
+    return fail(errc::storage_error,
+                file.string() + " is not a folio database or is corrupt (" + locked.error().message + ")");
+  }
+  auto version = schema_version_of(db);
+  if (!version) {
+    static_cast<void>(db.exec("ROLLBACK"));
+    return fail(errc::storage_error,
+                file.string() + " is not a folio database or is corrupt (" + version.error().message + ")");
+  }
+  if (version.value() > sqlite_schema_version) {
+    static_cast<void>(db.exec("ROLLBACK"));
+    return fail(errc::storage_error, file.string() + " was written by a newer folio (schema " +
+                                         std::to_string(version.value()) + "; this folio knows up to " +
+                                         std::to_string(sqlite_schema_version) + "); it was left untouched");
+  }
+  for (auto step = static_cast<std::size_t>(version.value()); step < migrations.size(); ++step) {
+    if (auto applied = db.exec(migrations[step]); !applied) {
+      static_cast<void>(db.exec("ROLLBACK"));
+      return fail(errc::storage_error, "cannot migrate " + file.string() + " to schema " + std::to_string(step + 1) +
+                                           ": " + applied.error().message);
+    }
+  }
+  if (auto stamped = db.exec("PRAGMA user_version = " + std::to_string(migrations.size())); !stamped) {
+    static_cast<void>(db.exec("ROLLBACK"));
+    return stamped.error();
+  }
+  return db.exec("COMMIT");
+}
+
+} // namespace
+
+result<std::unique_ptr<store>> open_sqlite_store(const std::filesystem::path& file, const clock& time_source,
+                                                 store_limits limits) {
+  static_assert(sqlite_schema_version == 1, "migrations and sqlite_schema_version move together");
+  auto db = std::make_unique<database>();
+  if (auto opened = db->open(file); !opened) {
+    return opened.error();
+  }
+  // WAL with synchronous=NORMAL: a committed transaction survives any crash of the process (kill -9); only a power
+  // loss can drop the last transactions, never corrupt the file. See docs/adr/0005.
+  for (const char* setting : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"}) {
+    if (auto applied = db->exec(setting); !applied) {
+      return fail(errc::storage_error,
+                  file.string() + " is not a folio database or is corrupt (" + applied.error().message + ")");
+    }
+  }
+  if (auto migrated = migrate(*db, file); !migrated) {
+    return migrated.error();
+  }
+  return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(db), time_source, limits));
+}
+
+FOLIO_END_NAMESPACE
