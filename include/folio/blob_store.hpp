@@ -1,6 +1,7 @@
 // Document bytes, content-addressed by SHA-256: the same bytes are stored once, and a hash names them forever.
 #pragma once
 
+#include <folio/clock.hpp>
 #include <folio/errors.hpp>
 
 #include <string>
@@ -8,6 +9,12 @@
 #include <vector>
 
 FOLIO_BEGIN_NAMESPACE
+
+struct blob_info {
+  std::string hash;
+  // When the bytes were stored: collection spares recent blobs, which a turn may be about to commit.
+  timestamp written_at;
+};
 
 class blob_store {
 public:
@@ -19,7 +26,7 @@ public:
   virtual result<bool> contains(const std::string& hash) = 0;
   // Removing an absent blob succeeds: collection is safe to run twice.
   virtual result<void> remove(const std::string& hash) = 0;
-  virtual result<std::vector<std::string>> list() = 0;
+  virtual result<std::vector<blob_info>> list() = 0;
 };
 
 FOLIO_END_NAMESPACE

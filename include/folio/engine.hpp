@@ -36,6 +36,8 @@ struct engine_config {
   duration poll_interval = std::chrono::milliseconds{250};
   duration sweep_interval = std::chrono::minutes{1};
   std::size_t sweep_batch = 1000;
+  // Unreferenced blobs younger than this are spared by collection: a turn elsewhere may be about to commit one.
+  duration blob_grace = std::chrono::hours{1};
   // Names this engine's leases. Engines sharing a store need distinct names; a restarted engine keeps its name, so
   // it can take back at once the tasks it held when it died.
   std::string worker_name = "local";
@@ -233,7 +235,29 @@ public:
       return released.error();
     }
     report.blobs_removed = collect(released.value());
+    auto collected = collect_unreferenced_blobs(config_.blob_grace);
+    if (!collected) {
+      return collected.error();
+    }
+    report.blobs_removed += collected.value();
     return report;
+  }
+
+  // Removes blobs that no document version or export references and that were written more than `grace` ago:
+  // the bytes of turns that crashed or lost their lease after storing them.
+  result<std::size_t> collect_unreferenced_blobs(duration grace) {
+    auto listed = blobs_.list();
+    if (!listed) {
+      return listed.error();
+    }
+    const auto cutoff = clock_.now() - grace;
+    std::vector<std::string> candidates;
+    for (const auto& blob : listed.value()) {
+      if (blob.written_at <= cutoff) {
+        candidates.push_back(blob.hash);
+      }
+    }
+    return collect(candidates);
   }
 
   [[nodiscard]] std::size_t active_turns() const {

@@ -295,10 +295,12 @@ public:
 
 class memory_blob_store final : public blob_store {
 public:
+  explicit memory_blob_store(const clock& time_source = default_clock()) : clock_(time_source) {}
+
   result<std::string> put(std::string_view bytes) override {
     auto hash = sha256_hex(bytes);
     const std::lock_guard lock(mutex_);
-    blobs_.try_emplace(hash, bytes);
+    blobs_.try_emplace(hash, stored{std::string(bytes), clock_.now()});
     return hash;
   }
 
@@ -308,7 +310,7 @@ public:
     if (found == blobs_.end()) {
       return fail(errc::not_found, "no blob " + hash);
     }
-    return found->second;
+    return found->second.bytes;
   }
 
   result<bool> contains(const std::string& hash) override {
@@ -322,18 +324,29 @@ public:
     return success();
   }
 
-  result<std::vector<std::string>> list() override {
+  result<std::vector<blob_info>> list() override {
     const std::lock_guard lock(mutex_);
-    std::vector<std::string> hashes;
-    for (const auto& [hash, bytes] : blobs_) {
-      hashes.push_back(hash);
+    std::vector<blob_info> all;
+    for (const auto& [hash, held] : blobs_) {
+      all.push_back({hash, held.written_at});
     }
-    return hashes;
+    return all;
   }
 
 private:
+  struct stored {
+    std::string bytes;
+    timestamp written_at;
+  };
+
+  static const clock& default_clock() {
+    static const system_clock wall;
+    return wall;
+  }
+
+  const clock& clock_;
   std::mutex mutex_;
-  std::map<std::string, std::string, std::less<>> blobs_;
+  std::map<std::string, stored, std::less<>> blobs_;
 };
 
 FOLIO_END_NAMESPACE

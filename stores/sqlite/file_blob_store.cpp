@@ -146,8 +146,8 @@ result<void> file_blob_store::remove(const std::string& hash) {
   return success();
 }
 
-result<std::vector<std::string>> file_blob_store::list() {
-  std::vector<std::string> hashes;
+result<std::vector<blob_info>> file_blob_store::list() {
+  std::vector<blob_info> hashes;
   std::error_code failure;
   for (const auto& fan : fs::directory_iterator(directory_, failure)) {
     if (!fan.is_directory() || fan.path().filename() == "tmp") {
@@ -155,9 +155,13 @@ result<std::vector<std::string>> file_blob_store::list() {
     }
     for (const auto& blob : fs::directory_iterator(fan.path(), failure)) {
       auto name = blob.path().filename().string();
-      if (is_hash(name)) {
-        hashes.push_back(std::move(name));
+      if (!is_hash(name)) {
+        continue;
       }
+      const auto written = fs::last_write_time(blob.path(), failure);
+      const auto when =
+          std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::file_clock::to_sys(written));
+      hashes.push_back({std::move(name), when});
     }
   }
   if (failure) {

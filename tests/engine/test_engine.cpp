@@ -39,15 +39,18 @@ struct bench {
     REQUIRE(store.create_organization({org, "acme", {}, "whsec", clock.now()}));
   }
 
-  std::unique_ptr<folio::engine> make_engine(folio::engine_config config = fast_config()) {
-    folio::agent_source agents = [held = agent](std::string_view name) -> folio::result<std::shared_ptr<folio::agent>> {
+  folio::agent_source make_agents() {
+    return [held = agent](std::string_view name) -> folio::result<std::shared_ptr<folio::agent>> {
       if (name != "test") {
         return folio::fail(folio::errc::plugin_not_found, "no agent " + std::string(name));
       }
       return std::shared_ptr<folio::agent>(held);
     };
+  }
+
+  std::unique_ptr<folio::engine> make_engine(folio::engine_config config = fast_config()) {
     config.default_agent = "test";
-    return std::make_unique<folio::engine>(store, blobs, clock, agents, editors, config);
+    return std::make_unique<folio::engine>(store, blobs, clock, make_agents(), editors, config);
   }
 
   folio::submission request(std::string prompt, std::optional<folio::run_id> resume = std::nullopt) const {
@@ -398,4 +401,23 @@ TEST_CASE("engine executes thousands of tasks over hundreds of runs exactly once
     CHECK(held.state.memory.at("lines") == turns_per_run);
   }
   CHECK(b.agent->max_concurrent() > 1);
+}
+
+TEST_CASE("engine collects blobs nothing references once they are old enough", "[engine]") {
+  folio::manual_clock clock;
+  bench b(clock);
+  folio::memory_blob_store blobs(clock);
+  folio::engine engine(b.store, blobs, clock, b.make_agents(), b.editors, fast_config());
+  const auto orphan = blobs.put("bytes of a turn that crashed before committing").value();
+  const auto kept = blobs.put("bytes of a committed version").value();
+  b.store.submit(b.request("x"), {b.ids.next<folio::run_id>(), b.ids.next<folio::task_id>()}, clock.now()).value();
+  const auto claimed = b.store.claim_next("w", clock.now(), 30s).value();
+  REQUIRE(claimed);
+  REQUIRE(b.store.commit_turn({claimed->work.id, claimed->work.lease->token, kept, {}, 1}, clock.now()));
+
+  CHECK(engine.collect_unreferenced_blobs(1h).value() == 0);
+  clock.advance(2h);
+  CHECK(engine.collect_unreferenced_blobs(1h).value() == 1);
+  CHECK_FALSE(blobs.contains(orphan).value());
+  CHECK(blobs.contains(kept).value());
 }

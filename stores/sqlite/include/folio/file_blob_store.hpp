@@ -17,7 +17,7 @@ public:
   result<std::string> get(const std::string& hash) override;
   result<bool> contains(const std::string& hash) override;
   result<void> remove(const std::string& hash) override;
-  result<std::vector<std::string>> list() override;
+  result<std::vector<blob_info>> list() override;
 
   [[nodiscard]] std::filesystem::path path_of(const std::string& hash) const;
 
