@@ -3,11 +3,12 @@
 
 #include <folio/version.hpp>
 
-#include <array>
-#include <cstddef>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+
+#include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -33,9 +34,14 @@ inline std::string sha256_hex(std::string_view data) {
 }
 
 inline std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  // OpenSSL 3's HMAC() fails when the key and the data are both null pointers (two empty std::string_view{}), and
+  // the empty digest it leaves would equal an empty signature; so it never gets a null pointer.
+  static constexpr char nothing = '\0';
+  const char* key_bytes = key.empty() ? &nothing : key.data();
+  const char* data_bytes = data.empty() ? &nothing : data.data();
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+  HMAC(EVP_sha256(), key_bytes, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data_bytes),
        data.size(), digest.data(), &size);
   return detail::to_hex(digest.data(), size);
 }

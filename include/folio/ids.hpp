@@ -55,8 +55,7 @@ struct ulid_bits {
 inline std::string encode_ulid(const ulid_bits& bits) {
   // Emit 26 symbols of 5 bits from the 130-bit big-endian number whose top two bits are zero.
   const uint128 value = (static_cast<uint128>(bits.time_ms & 0xFFFF'FFFF'FFFFULL) << 80U) |
-                                  (static_cast<uint128>(bits.random_high) << 64U) |
-                                  static_cast<uint128>(bits.random_low);
+                        (static_cast<uint128>(bits.random_high) << 64U) | static_cast<uint128>(bits.random_low);
   std::string text(ulid_length, '0');
   for (std::size_t index = 0; index < ulid_length; ++index) {
     const auto shift = static_cast<unsigned>(5 * (ulid_length - 1 - index));

@@ -51,7 +51,9 @@ public:
     if (expires_text.empty() || parsed.ec != std::errc{} || parsed.ptr != end) {
       return fail(errc::link_tampered, "the link's expiry is not a number", "expires");
     }
-    if (!constant_time_equal(signature(method, path, expires), signature_text)) {
+    // An empty expected signature means the HMAC itself failed: never let it match an empty `sig`.
+    const auto expected = signature(method, path, expires);
+    if (expected.empty() || !constant_time_equal(expected, signature_text)) {
       return fail(errc::link_tampered, "the link's signature does not match", "sig");
     }
     if (std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count() >= expires) {

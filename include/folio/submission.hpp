@@ -5,6 +5,7 @@
 #include <folio/errors.hpp>
 #include <folio/ids.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -43,6 +44,11 @@ inline std::size_t utf8_length(const std::string& text) {
   }
   return count;
 }
+
+// The file name ends up in a Content-Disposition header, where control characters are not allowed.
+inline bool is_control_character(char byte) noexcept {
+  return static_cast<unsigned char>(byte) < 0x20U || static_cast<unsigned char>(byte) == 0x7FU;
+}
 } // namespace detail
 
 // The request rules of API.md, checked before anything is created: a refused submission changes nothing.
@@ -57,15 +63,17 @@ inline result<void> validate(const submission& request) {
     return fail(errc::metadata_invalid, "metadata holds at most 16 pairs", "metadata");
   }
   for (const auto& [name, value] : request.metadata) {
-    if (name.empty() || name.size() > 40 || value.size() > max_metadata_text) {
+    if (name.empty() || detail::utf8_length(name) > 40 || detail::utf8_length(value) > max_metadata_text) {
       return fail(errc::metadata_invalid, "metadata keys are 1..40 characters and values at most 500", "metadata");
     }
   }
+  const std::string extension = "." + std::string(file_extension(request.format));
   if (request.file_name.size() > max_file_name_length ||
-      request.file_name.find_first_of("/\\\"\r\n") != std::string::npos ||
-      (!request.file_name.empty() && !request.file_name.ends_with("." + std::string(file_extension(request.format))))) {
-    return fail(errc::file_name_invalid,
-                "file_name is a plain name ending in ." + std::string(file_extension(request.format)), "file_name");
+      request.file_name.find_first_of("/\\\"") != std::string::npos ||
+      std::any_of(request.file_name.begin(), request.file_name.end(), detail::is_control_character) ||
+      (!request.file_name.empty() &&
+       (request.file_name.size() <= extension.size() || !request.file_name.ends_with(extension)))) {
+    return fail(errc::file_name_invalid, "file_name is a plain name ending in " + extension, "file_name");
   }
   if (request.idempotency_key &&
       (request.idempotency_key->empty() || request.idempotency_key->size() > max_idempotency_key_length)) {

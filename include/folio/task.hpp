@@ -82,8 +82,12 @@ struct transition_cell {
   errc refusal;
 };
 
-constexpr transition_cell to(task_status next) { return {true, next, errc::internal}; }
-constexpr transition_cell refuse(errc code) { return {false, task_status::queued, code}; }
+constexpr transition_cell to(task_status next) {
+  return {true, next, errc::internal};
+}
+constexpr transition_cell refuse(errc code) {
+  return {false, task_status::queued, code};
+}
 
 // Rows: status. Columns: claim, complete, fail, request_cancel, stop_cancelled, release.
 // A running task asked to cancel stays running (its flag is set) until the worker stops at its next check.
@@ -110,8 +114,8 @@ inline constexpr std::array<std::array<transition_cell, 6>, 5> transition_table{
 inline result<task_status> next_status(task_status from, task_event event) {
   const auto& cell = detail::transition_table.at(static_cast<std::size_t>(from)).at(static_cast<std::size_t>(event));
   if (!cell.allowed) {
-    return fail(cell.refusal, "a " + std::string(to_string(from)) + " task cannot take '" +
-                                  std::string(to_string(event)) + "'");
+    return fail(cell.refusal,
+                "a " + std::string(to_string(from)) + " task cannot take '" + std::string(to_string(event)) + "'");
   }
   return cell.next;
 }

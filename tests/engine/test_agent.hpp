@@ -17,7 +17,7 @@
 namespace folio_test {
 
 class line_editor final : public folio::editor {
- public:
+public:
   explicit line_editor(std::string text) : text_(std::move(text)) {}
 
   [[nodiscard]] nlohmann::json tool_catalog() const override {
@@ -45,12 +45,12 @@ class line_editor final : public folio::editor {
 
   folio::result<std::string> save() override { return text_; }
 
- private:
+private:
   std::string text_;
 };
 
 class line_editor_factory final : public folio::editor_factory {
- public:
+public:
   folio::result<std::unique_ptr<folio::editor>> open(folio::document_format /*format*/,
                                                      std::string_view bytes) override {
     if (bytes.starts_with("corrupt")) {
@@ -69,7 +69,7 @@ struct played_turn {
 };
 
 class scripted_test_agent final : public folio::agent {
- public:
+public:
   folio::result<folio::turn_output> run_turn(const folio::turn_input& input, folio::turn_services& services) override {
     const int concurrent = ++running_;
     int seen = max_concurrent_.load();
@@ -87,7 +87,7 @@ class scripted_test_agent final : public folio::agent {
 
   int max_concurrent() const { return max_concurrent_.load(); }
 
- private:
+private:
   folio::result<folio::turn_output> play(const folio::turn_input& input, folio::turn_services& services) {
     std::istringstream words(input.prompt);
     std::string verb;
