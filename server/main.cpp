@@ -3,13 +3,13 @@
 #include <folio/errors.hpp>
 #include <folio/version.hpp>
 
-#include <nlohmann/json.hpp>
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
     server.init(Pistache::Http::Endpoint::options().threads(2).flags(Pistache::Tcp::Options::ReuseAddr));
     server.setHandler(Pistache::Http::make_handler<first_cut_handler>());
     server.serveThreaded();
-    std::cout << "folio-server " FOLIO_VERSION_STRING " listening on http://" << listen
-              << " (first cut: /healthz only)" << std::endl;
+    std::cout << "folio-server " FOLIO_VERSION_STRING " listening on http://" << listen << " (first cut: /healthz only)"
+              << std::endl;
     int received = 0;
     sigwait(&signals, &received);
     server.shutdown();

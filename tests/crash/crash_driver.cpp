@@ -3,9 +3,8 @@
 // once each submission is committed), then works; "work" only works. Either exits 0 once every task has ended.
 #include "../engine/test_agent.hpp"
 
+#include <folio/data_directory.hpp>
 #include <folio/engine.hpp>
-#include <folio/file_blob_store.hpp>
-#include <folio/sqlite_store.hpp>
 
 #include <iostream>
 #include <string>
@@ -47,15 +46,12 @@ int main(int argc, char** argv) {
   const std::filesystem::path directory = argv[1];
   const std::string mode = argv[2];
   folio::system_clock clock;
-  auto opened = folio::open_sqlite_store(directory / "folio.db", clock);
+  auto opened = folio::open_data_directory(directory, clock);
   if (!opened) {
     return fail_with(opened.error().message);
   }
-  auto& store = *opened.value();
-  auto blobs = folio::file_blob_store::open(directory / "blobs");
-  if (!blobs) {
-    return fail_with(blobs.error().message);
-  }
+  auto& store = *opened.value().metadata;
+  auto& blobs = *opened.value().blobs;
   folio::id_generator ids(clock);
   auto org = store.find_organization("crash");
   if (!org) {
@@ -75,8 +71,7 @@ int main(int argc, char** argv) {
   config.worker_name = "crash-driver";
   config.default_agent = "test";
   folio::engine engine(
-      store, *blobs.value(), clock,
-      [agent](std::string_view) { return folio::result<std::shared_ptr<folio::agent>>(agent); },
+      store, blobs, clock, [agent](std::string_view) { return folio::result<std::shared_ptr<folio::agent>>(agent); },
       std::make_shared<folio_test::line_editor_factory>(), config);
   if (auto started = engine.start(); !started) {
     return fail_with(started.error().message);

@@ -3,9 +3,8 @@
 // FOLIO_LONG_TESTS=1 raises the kills from 5 to 50; FOLIO_TEST_SEED replays a sequence of kill times.
 #include "../temp_directory.hpp"
 
+#include <folio/data_directory.hpp>
 #include <folio/engine.hpp>
-#include <folio/file_blob_store.hpp>
-#include <folio/sqlite_store.hpp>
 
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -176,11 +175,10 @@ TEST_CASE("crash recovery keeps every accepted task exactly once across kill -9"
 
   CHECK(integrity_of(directory.path() / "folio.db") == "ok");
   folio::system_clock clock;
-  auto opened = folio::open_sqlite_store(directory.path() / "folio.db", clock);
+  auto opened = folio::open_data_directory(directory.path(), clock);
   REQUIRE(opened);
-  auto& store = *opened.value();
-  auto blobs = folio::file_blob_store::open(directory.path() / "blobs");
-  REQUIRE(blobs);
+  auto& store = *opened.value().metadata;
+  auto& blobs = opened.value().blobs;
   const auto org = store.find_organization("crash").value().id;
 
   std::set<std::string> seen_tasks;
@@ -208,10 +206,10 @@ TEST_CASE("crash recovery keeps every accepted task exactly once across kill -9"
     }
     CHECK(held.versions == tasks.size());
     CHECK(held.credits_used == expected_credits);
-    CHECK(blobs.value()->get(held.document_hash).value() == expected_document);
+    CHECK(blobs->get(held.document_hash).value() == expected_document);
     const auto versions = store.list_versions(org, held.id).value();
     for (const auto& version : versions) {
-      CHECK(blobs.value()->contains(version.hash).value());
+      CHECK(blobs->contains(version.hash).value());
     }
   }
   for (const auto& id : accepted) {
@@ -223,11 +221,11 @@ TEST_CASE("crash recovery keeps every accepted task exactly once across kill -9"
                  << ", turns interrupted and retried: " << interrupted_turns);
 
   folio::engine collector(
-      store, *blobs.value(), clock,
+      store, *blobs, clock,
       [](std::string_view) { return folio::result<std::shared_ptr<folio::agent>>(folio::fail(folio::errc::internal)); },
       nullptr);
   REQUIRE(collector.collect_unreferenced_blobs(folio::duration{0}));
-  const auto remaining = blobs.value()->list().value();
+  const auto remaining = blobs->list().value();
   for (const auto& blob : remaining) {
     CHECK(store.is_blob_referenced(blob.hash).value());
   }
