@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   if (argc < 2 || std::string_view(argv[1]) != "serve") {
     return usage();
   }
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts
   const char* from_environment = std::getenv("FOLIO_LISTEN");
   std::string listen = from_environment != nullptr ? from_environment : "127.0.0.1:8080";
   for (int index = 2; index < argc; ++index) {

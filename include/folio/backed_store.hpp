@@ -56,13 +56,16 @@ inline run_status effective_run_status(const run& held, timestamp now) {
   return is_expired(held, now) ? run_status::expired : held.status;
 }
 
-// Unwraps a backend result inside a backed_store method, returning its error from the method.
+// Unwraps a backend result inside a backed_store method, returning its error from the method. `name` is a new
+// variable's name, which cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define FOLIO_TRY_ROWS(name, expression)                                                                               \
   auto name##_result = (expression);                                                                                   \
   if (!name##_result) {                                                                                                \
     return name##_result.error();                                                                                      \
   }                                                                                                                    \
   auto name = std::move(name##_result).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #define FOLIO_TRY_WRITE(expression)                                                                                    \
   if (auto written_ = (expression); !written_) {                                                                       \

@@ -109,7 +109,7 @@ public:
   }
 
   result<submit_outcome> submit(submission request) {
-    if (accepting() == false) {
+    if (!accepting()) {
       return fail(errc::shutting_down, "the server is shutting down; retry shortly");
     }
     if (request.agent.empty()) {
@@ -411,9 +411,9 @@ private:
     if (!hash) {
       return {task_event::fail, hash.error(), {}};
     }
+    const auto credits = played.value().credits_used;
     return {task_event::complete, std::nullopt,
-            turn_commit{work.id, turn.lease_token, hash.value(), std::move(played).value().state,
-                        played.value().credits_used}};
+            turn_commit{work.id, turn.lease_token, hash.value(), std::move(played).value().state, credits}};
   }
 
   result<std::string> pin_and_put(active_turn& turn, std::string_view bytes) {

@@ -115,6 +115,7 @@ public:
     return timestamp{std::chrono::milliseconds{static_cast<std::int64_t>(bits.time_ms)}};
   }
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted comparison
   friend auto operator<=>(const basic_id&, const basic_id&) = default;
   friend bool operator==(const basic_id&, const basic_id&) = default;
 

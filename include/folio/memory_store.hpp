@@ -252,6 +252,7 @@ private:
   template <class Map>
   static std::vector<typename Map::mapped_type> values(const Map& rows) {
     std::vector<typename Map::mapped_type> all;
+    all.reserve(rows.size());
     for (const auto& [key, value] : rows) {
       all.push_back(value);
     }

@@ -85,7 +85,7 @@ struct store_limits {
 
 class store : public export_index {
 public:
-  virtual ~store() = default;
+  ~store() override = default;
 
   // Organizations and keys.
   virtual result<void> create_organization(const organization& created) = 0;

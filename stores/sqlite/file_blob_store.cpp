@@ -22,7 +22,7 @@ bool is_hash(const std::string& hash) {
 }
 
 error io_failure(const std::string& what, const fs::path& where, int code = errno) {
-  return error{errc::storage_error, what + " " + where.string() + ": " + std::strerror(code)};
+  return error{errc::storage_error, what + " " + where.string() + ": " + std::generic_category().message(code)};
 }
 
 // fsync of a directory makes a rename or unlink in it durable.

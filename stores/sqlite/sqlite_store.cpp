@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <array>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -14,7 +15,7 @@ FOLIO_BEGIN_NAMESPACE
 namespace {
 
 // Each entry moves the schema from version (index) to (index + 1). Never edit a shipped entry: append a new one.
-const std::vector<const char*> migrations = {
+constexpr std::array migrations = {
     R"sql(
 CREATE TABLE organizations (
   id TEXT PRIMARY KEY,
@@ -335,20 +336,20 @@ agent_state agent_state_from(const std::string& text) {
   return {parsed.at("conversation"), parsed.at("memory")};
 }
 
-const std::string organization_columns = "id, name, retention_ms, purge_after_ms, webhook_secret, created_at";
+constexpr const char* organization_columns = "id, name, retention_ms, purge_after_ms, webhook_secret, created_at";
 
 organization read_organization(const query& row) {
   return {
       row.id<org_id>(0), row.text(1), {duration{row.integer(2)}, duration{row.integer(3)}}, row.text(4), row.time(5)};
 }
 
-const std::string api_key_columns = "id, org_id, secret_hash, display_prefix, created_at, revoked_at";
+constexpr const char* api_key_columns = "id, org_id, secret_hash, display_prefix, created_at, revoked_at";
 
 api_key read_api_key(const query& row) {
   return {row.id<key_id>(0), row.id<org_id>(1), row.text(2), row.text(3), row.time(4), row.optional_time(5)};
 }
 
-const std::string run_columns =
+constexpr const char* run_columns =
     "id, org_id, format, file_name, first_prompt, metadata, created_at, updated_at, last_activity_at, expires_at, "
     "expired_at, purged_at, document_hash, versions, changed_externally, agent_state, credits_used, duration_ms, "
     "turns, queued_tasks, running_tasks, last_finished_status, last_finished_turn, status";
@@ -398,7 +399,7 @@ void bind_run(query& statement, const run& held) {
   statement.bind_all(held.last_finished_turn, static_cast<int>(held.status));
 }
 
-const std::string task_columns =
+constexpr const char* task_columns =
     "id, run_id, org_id, format, prompt, agent, webhook_url, status, phase, progress, turn_index, cancel_requested, "
     "attempts, lease_worker, lease_expires_at, lease_token, created_at, updated_at, started_at, finished_at, "
     "credits_used, error_code, error_message, error_param";
@@ -517,7 +518,7 @@ task task_from_json(const nlohmann::json& in) {
   return work;
 }
 
-const std::string export_columns =
+constexpr const char* export_columns =
     "digest, source_hash, target, options, converter_version, output_hash, media_type, page_count, created_at";
 
 export_entry read_export(const query& row) {
@@ -538,7 +539,7 @@ std::string placeholders(std::size_t count) {
 }
 
 // A run "is expired" (is_expired in backed_store.hpp) as SQL, for listings filtered by status.
-const std::string expired_condition =
+constexpr const char* expired_condition =
     "(expired_at IS NOT NULL OR (queued_tasks + running_tasks = 0 AND expires_at <= :now))";
 
 // The backend backed_store drives. Rows only: every rule is in backed_store.
@@ -585,22 +586,23 @@ public:
   transaction_scope transaction() { return transaction_scope(*db_); }
 
   result<void> insert_organization(const organization& created) {
-    query statement(*db_, "INSERT INTO organizations (" + organization_columns + ") VALUES (" + placeholders(6) + ")");
+    query statement(*db_, std::string("INSERT INTO organizations (") + organization_columns + ") VALUES (" +
+                              placeholders(6) + ")");
     return statement
         .bind_all(created.id, created.name, created.retention.retention.count(), created.retention.purge_after.count(),
                   created.webhook_secret, created.created_at)
         .run();
   }
   result<std::optional<organization>> organization_by_id(const org_id& id) {
-    query statement(*db_, "SELECT " + organization_columns + " FROM organizations WHERE id = ?");
+    query statement(*db_, std::string("SELECT ") + organization_columns + " FROM organizations WHERE id = ?");
     return one_row<organization>(statement.bind(id), read_organization);
   }
   result<std::optional<organization>> organization_by_name(std::string_view name) {
-    query statement(*db_, "SELECT " + organization_columns + " FROM organizations WHERE name = ?");
+    query statement(*db_, std::string("SELECT ") + organization_columns + " FROM organizations WHERE name = ?");
     return one_row<organization>(statement.bind(name), read_organization);
   }
   result<std::vector<organization>> organizations() {
-    query statement(*db_, "SELECT " + organization_columns + " FROM organizations ORDER BY id");
+    query statement(*db_, std::string("SELECT ") + organization_columns + " FROM organizations ORDER BY id");
     return all_rows<organization>(statement, read_organization);
   }
   result<void> update_organization(const organization& changed) {
@@ -617,22 +619,24 @@ public:
   }
 
   result<void> insert_api_key(const api_key& created) {
-    query statement(*db_, "INSERT INTO api_keys (" + api_key_columns + ") VALUES (" + placeholders(6) + ")");
+    query statement(*db_,
+                    std::string("INSERT INTO api_keys (") + api_key_columns + ") VALUES (" + placeholders(6) + ")");
     return statement
         .bind_all(created.id, created.org, created.secret_hash, created.display_prefix, created.created_at,
                   created.revoked_at)
         .run();
   }
   result<std::optional<api_key>> api_key_by_id(const key_id& id) {
-    query statement(*db_, "SELECT " + api_key_columns + " FROM api_keys WHERE id = ?");
+    query statement(*db_, std::string("SELECT ") + api_key_columns + " FROM api_keys WHERE id = ?");
     return one_row<api_key>(statement.bind(id), read_api_key);
   }
   result<std::optional<api_key>> api_key_by_hash(std::string_view secret_hash) {
-    query statement(*db_, "SELECT " + api_key_columns + " FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL");
+    query statement(*db_, std::string("SELECT ") + api_key_columns +
+                              " FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL");
     return one_row<api_key>(statement.bind(secret_hash), read_api_key);
   }
   result<std::vector<api_key>> api_keys(const org_id& org) {
-    query statement(*db_, "SELECT " + api_key_columns + " FROM api_keys WHERE org_id = ? ORDER BY id");
+    query statement(*db_, std::string("SELECT ") + api_key_columns + " FROM api_keys WHERE org_id = ? ORDER BY id");
     return all_rows<api_key>(statement.bind(org), read_api_key);
   }
   result<void> update_api_key(const api_key& changed) {
@@ -667,23 +671,23 @@ public:
   }
 
   result<std::optional<run>> run_by_id(const run_id& id) {
-    query statement(*db_, "SELECT " + run_columns + " FROM runs WHERE id = ?");
+    query statement(*db_, std::string("SELECT ") + run_columns + " FROM runs WHERE id = ?");
     return one_row<run>(statement.bind(id), read_run);
   }
   result<void> insert_run(const run& created) {
-    query statement(*db_, "INSERT INTO runs (" + run_columns + ") VALUES (" + placeholders(24) + ")");
+    query statement(*db_, std::string("INSERT INTO runs (") + run_columns + ") VALUES (" + placeholders(24) + ")");
     bind_run(statement, created);
     return statement.run();
   }
   result<void> update_run(const run& changed) {
-    query statement(*db_, "REPLACE INTO runs (" + run_columns + ") VALUES (" + placeholders(24) + ")");
+    query statement(*db_, std::string("REPLACE INTO runs (") + run_columns + ") VALUES (" + placeholders(24) + ")");
     bind_run(statement, changed);
     return statement.run();
   }
   result<std::vector<run>> runs_page(const org_id& org, const run_filter& filter, const std::optional<run_id>& before,
                                      std::size_t count, timestamp now) {
     // One SQL text per combination of filters, so each keeps a plan that walks the matching index in id order.
-    std::string sql = "SELECT " + run_columns + " FROM runs WHERE org_id = :org";
+    std::string sql = std::string("SELECT ") + run_columns + " FROM runs WHERE org_id = :org";
     if (before) {
       sql += " AND id < :before";
     }
@@ -691,9 +695,9 @@ public:
       sql += " AND format = :format";
     }
     if (filter.status == run_status::expired) {
-      sql += " AND " + expired_condition;
+      sql += std::string(" AND ") + expired_condition;
     } else if (filter.status) {
-      sql += " AND status = :status AND NOT " + expired_condition;
+      sql += std::string(" AND status = :status AND NOT ") + expired_condition;
     }
     sql += " ORDER BY id DESC LIMIT :count";
     query statement(*db_, sql);
@@ -714,24 +718,25 @@ public:
   }
 
   result<std::optional<task>> task_by_id(const task_id& id) {
-    query statement(*db_, "SELECT " + task_columns + " FROM tasks WHERE id = ?");
+    query statement(*db_, std::string("SELECT ") + task_columns + " FROM tasks WHERE id = ?");
     return one_row<task>(statement.bind(id), read_task);
   }
   result<void> insert_task(const task& created) {
-    query statement(*db_, "INSERT INTO tasks (" + task_columns + ") VALUES (" + placeholders(24) + ")");
+    query statement(*db_, std::string("INSERT INTO tasks (") + task_columns + ") VALUES (" + placeholders(24) + ")");
     bind_task(statement, created);
     return statement.run();
   }
   result<void> update_task(const task& changed) {
-    query statement(*db_, "REPLACE INTO tasks (" + task_columns + ") VALUES (" + placeholders(24) + ")");
+    query statement(*db_, std::string("REPLACE INTO tasks (") + task_columns + ") VALUES (" + placeholders(24) + ")");
     bind_task(statement, changed);
     return statement.run();
   }
   result<std::vector<task>> tasks_page(const run_id& id, const std::optional<task_id>& before, std::size_t count) {
-    query statement(*db_, before ? "SELECT " + task_columns +
+    query statement(*db_, before ? std::string("SELECT ") + task_columns +
                                        " FROM tasks WHERE run_id = ? AND id < ? "
                                        "ORDER BY id DESC LIMIT ?"
-                                 : "SELECT " + task_columns + " FROM tasks WHERE run_id = ? ORDER BY id DESC LIMIT ?");
+                                 : std::string("SELECT ") + task_columns +
+                                       " FROM tasks WHERE run_id = ? ORDER BY id DESC LIMIT ?");
     statement.bind(id);
     if (before) {
       statement.bind(*before);
@@ -749,7 +754,7 @@ public:
   }
 
   result<std::vector<task>> tasks_with_ended_leases(timestamp now, const std::string& worker) {
-    query statement(*db_, "SELECT " + task_columns +
+    query statement(*db_, std::string("SELECT ") + task_columns +
                               " FROM tasks WHERE status = 1 AND "
                               "(lease_expires_at <= ? OR (? <> '' AND lease_worker = ?))");
     return all_rows<task>(statement.bind_all(now, worker, worker), read_task);
@@ -817,13 +822,13 @@ public:
   }
 
   result<std::vector<run>> runs_due_for_expiry(timestamp now, std::size_t max_runs) {
-    query statement(*db_, "SELECT " + run_columns +
+    query statement(*db_, std::string("SELECT ") + run_columns +
                               " FROM runs WHERE expired_at IS NULL AND expires_at <= ? "
                               "AND queued_tasks + running_tasks = 0 LIMIT ?");
     return all_rows<run>(statement.bind_all(now, static_cast<std::int64_t>(max_runs)), read_run);
   }
   result<std::vector<run>> runs_due_for_purge(timestamp now, std::size_t max_runs) {
-    query statement(*db_, "SELECT " + run_columns +
+    query statement(*db_, std::string("SELECT ") + run_columns +
                               " FROM runs WHERE expired_at IS NOT NULL AND purged_at IS NULL "
                               "AND expires_at + (SELECT purge_after_ms FROM organizations o "
                               "WHERE o.id = runs.org_id) <= ? LIMIT ?");
@@ -831,11 +836,12 @@ public:
   }
 
   result<std::optional<export_entry>> export_by_digest(const std::string& digest) {
-    query statement(*db_, "SELECT " + export_columns + " FROM exports WHERE digest = ?");
+    query statement(*db_, std::string("SELECT ") + export_columns + " FROM exports WHERE digest = ?");
     return one_row<export_entry>(statement.bind(digest), read_export);
   }
   result<void> put_export(const export_entry& entry) {
-    query statement(*db_, "INSERT OR REPLACE INTO exports (" + export_columns + ") VALUES (" + placeholders(9) + ")");
+    query statement(*db_, std::string("INSERT OR REPLACE INTO exports (") + export_columns + ") VALUES (" +
+                              placeholders(9) + ")");
     return statement
         .bind_all(entry.key.digest(), entry.key.source_hash, entry.key.target, entry.key.options,
                   entry.key.converter_version, entry.output_hash, entry.media_type, entry.page_count, entry.created_at)
