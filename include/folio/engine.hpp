@@ -95,12 +95,14 @@ public:
       }
       state_ = lifecycle::draining;
       wake_.notify_all();
+      work_ready_.notify_all();
       turns_done_.wait_for(lock, grace, [this] { return active_.empty(); });
       state_ = lifecycle::stopped;
       for (auto& [id, turn] : active_) {
         turn->releasing = true;
       }
       wake_.notify_all();
+      work_ready_.notify_all();
     }
     for (auto& thread : threads_) {
       thread.join();
@@ -119,7 +121,8 @@ public:
     auto outcome = store_.submit(request, ids, clock_.now());
     if (outcome && !outcome.value().replayed) {
       const std::lock_guard lock(mutex_);
-      wake_.notify_one();
+      ++submissions_;
+      work_ready_.notify_one();
     }
     return outcome;
   }
@@ -326,10 +329,14 @@ private:
 
   void work_loop() {
     while (claiming()) {
+      // Read before claiming: a submission that lands after a fruitless claim is then seen, not slept through.
+      const auto submissions_before = submissions_.load();
       auto claimed = store_.claim_next(config_.worker_name, clock_.now(), config_.lease);
       if (!claimed || !claimed.value()) {
         std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, config_.poll_interval);
+        work_ready_.wait_for(lock, config_.poll_interval, [&] {
+          return submissions_.load() != submissions_before || state_ != lifecycle::running;
+        });
         continue;
       }
       run_claimed(std::move(*claimed.value()));
@@ -506,6 +513,9 @@ private:
   task_event_bus events_;
 
   mutable std::mutex mutex_;
+  // Workers wait on work_ready_ (one is woken per submission); the other loops wait on wake_ for stop.
+  std::condition_variable work_ready_;
+  std::atomic<std::uint64_t> submissions_{0};
   std::condition_variable wake_;
   std::condition_variable turns_done_;
   lifecycle state_ = lifecycle::idle;
