@@ -96,7 +96,7 @@ public:
       state_ = lifecycle::draining;
       wake_.notify_all();
       work_ready_.notify_all();
-      turns_done_.wait_for(lock, grace, [this] { return active_.empty(); });
+      turns_done_.wait_for(lock, grace, [this] { return active_.empty() && claims_in_flight_ == 0; });
       state_ = lifecycle::stopped;
       for (auto& [id, turn] : active_) {
         turn->releasing = true;
@@ -307,11 +307,6 @@ private:
     return state_ == lifecycle::running || state_ == lifecycle::idle;
   }
 
-  bool claiming() const {
-    const std::lock_guard lock(mutex_);
-    return state_ == lifecycle::running;
-  }
-
   void publish_all(const std::vector<task_change>& changes) {
     for (const auto& change : changes) {
       events_.publish(change);
@@ -328,12 +323,22 @@ private:
   }
 
   void work_loop() {
-    while (claiming()) {
+    while (true) {
       // Read before claiming: a submission that lands after a fruitless claim is then seen, not slept through.
       const auto submissions_before = submissions_.load();
+      {
+        const std::lock_guard lock(mutex_);
+        if (state_ != lifecycle::running) {
+          return;
+        }
+        // Counted until the claimed turn is registered, so a shutdown's grace also waits for a claim under way.
+        ++claims_in_flight_;
+      }
       auto claimed = store_.claim_next(config_.worker_name, clock_.now(), config_.lease);
       if (!claimed || !claimed.value()) {
         std::unique_lock lock(mutex_);
+        --claims_in_flight_;
+        turns_done_.notify_all();
         work_ready_.wait_for(lock, config_.poll_interval, [&] {
           return submissions_.load() != submissions_before || state_ != lifecycle::running;
         });
@@ -350,6 +355,9 @@ private:
     {
       const std::lock_guard lock(mutex_);
       active_.emplace(turn->id, turn);
+      --claims_in_flight_;
+      // Claimed just as the engine stopped: give it back at the agent's first check, like the others.
+      turn->releasing = state_ == lifecycle::stopped;
     }
     events_.publish(claimed.change);
     const auto finished = play_turn(*turn, claimed);
@@ -521,6 +529,7 @@ private:
   lifecycle state_ = lifecycle::idle;
   std::vector<std::thread> threads_;
   std::map<task_id, std::shared_ptr<active_turn>> active_;
+  std::size_t claims_in_flight_ = 0;
 };
 
 FOLIO_END_NAMESPACE
