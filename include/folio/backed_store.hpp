@@ -5,6 +5,8 @@
 // A backend provides:
 //   transaction()                       an object whose commit() makes the writes durable; destroyed uncommitted,
 //                                       it undoes them. Nested use is not required.
+//   read_transaction()                  the same for methods that only read (a database may take fewer locks)
+//   adjust_queued_count(delta)          keeps the count queued_task_count() answers, where it is not derived
 //   insert_organization, organization_by_id, organization_by_name, organizations, update_organization,
 //   move_run_expiries(org, retention)   expires_at = last_activity_at + retention for the org's unexpired runs
 //   insert_api_key, api_key_by_id, api_key_by_hash (not revoked), api_keys(org), update_api_key
@@ -13,6 +15,8 @@
 //   run_by_id, insert_run, update_run
 //   runs_page(org, filter, before, count, now)   newest first, filter status as effective_run_status() at `now`
 //   task_by_id, insert_task, update_task, tasks_page(run, before, count)  newest first
+//   update_task_progress(task), update_task_lease(task)  write only phase, progress and updated_at, or only the
+//                                       lease: the frequent writes of a turn, kept narrow
 //   next_claimable_task()               the oldest queued task of a run with no earlier unfinished task
 //                                       and nothing running
 //   tasks_with_ended_leases(now, worker) running tasks whose lease expired at `now`, or is held by `worker`
@@ -91,7 +95,7 @@ public:
 
   result<organization> get_organization(const org_id& id) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(found, rows_.organization_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such organization");
@@ -101,7 +105,7 @@ public:
 
   result<organization> find_organization(std::string_view name) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(found, rows_.organization_by_name(name));
     if (!found) {
       return fail(errc::not_found, "no organization named '" + std::string(name) + "'");
@@ -111,7 +115,7 @@ public:
 
   result<std::vector<organization>> list_organizations() override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     return rows_.organizations();
   }
 
@@ -141,7 +145,7 @@ public:
 
   result<api_key> find_api_key(std::string_view secret_hash) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(found, rows_.api_key_by_hash(secret_hash));
     if (!found) {
       return fail(errc::not_found, "no such API key");
@@ -151,7 +155,7 @@ public:
 
   result<std::vector<api_key>> list_api_keys(const org_id& org) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     return rows_.api_keys(org);
   }
 
@@ -240,6 +244,7 @@ public:
     target.status = derive_run_status(target, false);
     FOLIO_TRY_WRITE(request.resume ? rows_.update_run(target) : rows_.insert_run(target));
     FOLIO_TRY_WRITE(rows_.insert_task(created));
+    FOLIO_TRY_WRITE(rows_.adjust_queued_count(+1));
     FOLIO_TRY_WRITE(record_change(created));
     if (request.idempotency_key) {
       FOLIO_TRY_WRITE(rows_.put_idempotency(request.org, *request.idempotency_key,
@@ -251,7 +256,7 @@ public:
 
   result<run> get_run(const org_id& org, const run_id& id, timestamp now) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(found, owned_run(org, id));
     return present(found, now);
   }
@@ -259,7 +264,7 @@ public:
   result<page<run>> list_runs(const org_id& org, const run_filter& filter, const page_request<run_id>& request,
                               timestamp now) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(newest_first, rows_.runs_page(org, filter, request.before, request.limit + 1, now));
     for (auto& item : newest_first) {
       item = present(item, now);
@@ -269,13 +274,13 @@ public:
 
   result<task> get_task(const org_id& org, const task_id& id) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     return owned_task(org, id);
   }
 
   result<page<task>> list_tasks(const org_id& org, const run_id& id, const page_request<task_id>& request) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(found, owned_run(org, id));
     FOLIO_TRY_ROWS(newest_first, rows_.tasks_page(found.id, request.before, request.limit + 1));
     return make_page(std::move(newest_first), request.limit, [](const task& item) { return item.id; });
@@ -284,21 +289,21 @@ public:
   result<std::vector<task_change>> list_task_events(const org_id& org, const task_id& id,
                                                     std::uint64_t after_sequence) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(found, owned_task(org, id));
     return rows_.changes_after(found.id, after_sequence);
   }
 
   result<std::vector<document_version>> list_versions(const org_id& org, const run_id& id) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(found, owned_run(org, id));
     return rows_.versions(found.id);
   }
 
   result<task> load_task(const task_id& id) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     FOLIO_TRY_ROWS(found, rows_.task_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such task", "task_id");
@@ -317,6 +322,7 @@ public:
     FOLIO_TRY_ROWS(from, rows_.run_by_id(work->run));
     FOLIO_TRY_WRITE(apply(*work, task_event::claim, now));
     work->lease = task_lease{worker, now + lease, next_lease_token(*work)};
+    FOLIO_TRY_WRITE(rows_.adjust_queued_count(-1));
     --from->queued_tasks;
     ++from->running_tasks;
     from->status = derive_run_status(*from, false);
@@ -334,7 +340,7 @@ public:
     [[maybe_unused]] auto tx = rows_.transaction();
     FOLIO_TRY_ROWS(work, leased_task(id, lease_token));
     work.lease->expires_at = now + lease;
-    FOLIO_TRY_WRITE(rows_.update_task(work));
+    FOLIO_TRY_WRITE(rows_.update_task_lease(work));
     FOLIO_TRY_WRITE(tx.commit());
     return heartbeat_answer{now + lease, work.cancel_requested};
   }
@@ -349,7 +355,7 @@ public:
     if (before == std::pair{work.phase, work.progress}) {
       return std::optional<task_change>{};
     }
-    FOLIO_TRY_WRITE(rows_.update_task(work));
+    FOLIO_TRY_WRITE(rows_.update_task_progress(work));
     FOLIO_TRY_ROWS(change, record_change(work));
     FOLIO_TRY_WRITE(tx.commit());
     return std::optional<task_change>{std::move(change)};
@@ -446,6 +452,7 @@ public:
     }
     FOLIO_TRY_ROWS(target, rows_.run_by_id(work.run));
     --target->queued_tasks;
+    FOLIO_TRY_WRITE(rows_.adjust_queued_count(-1));
     FOLIO_TRY_ROWS(change, finish(work, *target, now, false));
     FOLIO_TRY_WRITE(tx.commit());
     return std::pair{work, std::optional<task_change>{std::move(change)}};
@@ -524,7 +531,7 @@ public:
 
   result<std::optional<export_entry>> find_export(const std::string& key_digest) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     return rows_.export_by_digest(key_digest);
   }
 
@@ -537,7 +544,7 @@ public:
 
   result<bool> is_blob_referenced(const std::string& document_hash) override {
     const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    [[maybe_unused]] auto tx = rows_.read_transaction();
     return rows_.hash_referenced(document_hash);
   }
 
@@ -618,6 +625,7 @@ private:
       return finish(work, *target, now, true);
     }
     FOLIO_TRY_WRITE(apply(work, task_event::release, now));
+    FOLIO_TRY_WRITE(rows_.adjust_queued_count(+1));
     --target->running_tasks;
     ++target->queued_tasks;
     target->status = derive_run_status(*target, false);

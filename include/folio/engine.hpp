@@ -339,9 +339,8 @@ private:
         std::unique_lock lock(mutex_);
         --claims_in_flight_;
         turns_done_.notify_all();
-        work_ready_.wait_for(lock, config_.poll_interval, [&] {
-          return submissions_.load() != submissions_before || state_ != lifecycle::running;
-        });
+        work_ready_.wait_for(lock, config_.poll_interval,
+                             [&] { return submissions_.load() != submissions_before || state_ != lifecycle::running; });
         continue;
       }
       run_claimed(std::move(*claimed.value()));
@@ -376,7 +375,6 @@ private:
 
   turn_end play_turn(active_turn& turn, const claimed_turn& claimed) {
     const task& work = claimed.work;
-    report(turn, task_phase::loading_state, 2);
     std::string bytes;
     if (!claimed.from.document_hash.empty()) {
       auto loaded = blobs_.get(claimed.from.document_hash);

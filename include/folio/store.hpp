@@ -107,6 +107,7 @@ public:
 
   // Reads, scoped to an organization: another organization's id answers not_found, exactly like an unknown one.
   virtual result<run> get_run(const org_id& org, const run_id& id, timestamp now) = 0;
+  // Listed runs carry no agent state (get_run has it): it can be large and no listing shows it.
   virtual result<page<run>> list_runs(const org_id& org, const run_filter& filter, const page_request<run_id>& request,
                                       timestamp now) = 0;
   virtual result<task> get_task(const org_id& org, const task_id& id) = 0;

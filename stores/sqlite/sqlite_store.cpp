@@ -141,6 +141,12 @@ CREATE TABLE exports (
 CREATE INDEX exports_by_source ON exports(source_hash);
 CREATE INDEX exports_by_output ON exports(output_hash);
 )sql",
+    // 2: the queue's depth as one row kept by the store, so refusing a submission to a full queue costs the same at
+    // any depth instead of counting queued tasks.
+    R"sql(
+CREATE TABLE queue_depth (id INTEGER PRIMARY KEY CHECK (id = 0), queued INTEGER NOT NULL);
+INSERT INTO queue_depth SELECT 0, COUNT(*) FROM tasks WHERE status = 0;
+)sql",
 };
 
 std::int64_t to_ms(timestamp when) {
@@ -354,6 +360,12 @@ constexpr const char* run_columns =
     "expired_at, purged_at, document_hash, versions, changed_externally, agent_state, credits_used, duration_ms, "
     "turns, queued_tasks, running_tasks, last_finished_status, last_finished_turn, status";
 
+// Listings leave the agent state out: it can be large, and no listing shows it.
+constexpr const char* run_list_columns =
+    "id, org_id, format, file_name, first_prompt, metadata, created_at, updated_at, last_activity_at, expires_at, "
+    "expired_at, purged_at, document_hash, versions, changed_externally, '{\"conversation\":[],\"memory\":{}}', "
+    "credits_used, duration_ms, turns, queued_tasks, running_tasks, last_finished_status, last_finished_turn, status";
+
 run read_run(const query& row) {
   run held;
   held.id = row.id<run_id>(0);
@@ -538,6 +550,19 @@ std::string placeholders(std::size_t count) {
   return list;
 }
 
+// "UPDATE table SET (b, c, …) = (?2, ?3, …) WHERE id = ?1" for a column list that starts with id, so the same
+// binding as an INSERT fits. An UPDATE rewrites only the index entries of the columns it sets, where REPLACE would
+// delete and re-insert the row in every index.
+std::string update_by_id(const char* table, const char* columns, std::size_t count) {
+  std::string names = columns;
+  names = names.substr(names.find(',') + 1);
+  std::string values;
+  for (std::size_t index = 2; index <= count; ++index) {
+    values += (index == 2 ? "?" : ", ?") + std::to_string(index);
+  }
+  return std::string("UPDATE ") + table + " SET (" + names + ") = (" + values + ") WHERE id = ?1";
+}
+
 // A run "is expired" (is_expired in backed_store.hpp) as SQL, for listings filtered by status.
 constexpr const char* expired_condition =
     "(expired_at IS NOT NULL OR (queued_tasks + running_tasks = 0 AND expires_at <= :now))";
@@ -549,9 +574,8 @@ public:
 
   class transaction_scope {
   public:
-    explicit transaction_scope(database& owner) : owner_(&owner) {
-      // IMMEDIATE takes the write lock up front, so two processes never both read then fail to upgrade.
-      begun_ = owner.exec("BEGIN IMMEDIATE");
+    transaction_scope(database& owner, const char* begin) : owner_(&owner) {
+      begun_ = owner.exec(begin);
       owner.usable = begun_.has_value();
     }
     transaction_scope(transaction_scope&& other) noexcept
@@ -583,7 +607,10 @@ public:
     result<void> begun_ = success();
   };
 
-  transaction_scope transaction() { return transaction_scope(*db_); }
+  // Writers take the write lock up front (IMMEDIATE), so two processes never both read and then fail to upgrade;
+  // readers take none until they read, so listings never wait for a writer's lock.
+  transaction_scope transaction() { return transaction_scope(*db_, "BEGIN IMMEDIATE"); }
+  transaction_scope read_transaction() { return transaction_scope(*db_, "BEGIN DEFERRED"); }
 
   result<void> insert_organization(const organization& created) {
     query statement(*db_, std::string("INSERT INTO organizations (") + organization_columns + ") VALUES (" +
@@ -660,8 +687,12 @@ public:
     return statement.bind(cutoff).run();
   }
 
+  result<void> adjust_queued_count(int delta) {
+    query statement(*db_, "UPDATE queue_depth SET queued = queued + ? WHERE id = 0");
+    return statement.bind(delta).run();
+  }
   result<std::size_t> queued_task_count() {
-    query statement(*db_, "SELECT COUNT(*) FROM tasks WHERE status = 0");
+    query statement(*db_, "SELECT queued FROM queue_depth WHERE id = 0");
     auto count =
         one_row<std::size_t>(statement, [](const query& row) { return static_cast<std::size_t>(row.integer(0)); });
     if (!count) {
@@ -680,14 +711,14 @@ public:
     return statement.run();
   }
   result<void> update_run(const run& changed) {
-    query statement(*db_, std::string("REPLACE INTO runs (") + run_columns + ") VALUES (" + placeholders(24) + ")");
+    query statement(*db_, update_by_id("runs", run_columns, 24));
     bind_run(statement, changed);
     return statement.run();
   }
   result<std::vector<run>> runs_page(const org_id& org, const run_filter& filter, const std::optional<run_id>& before,
                                      std::size_t count, timestamp now) {
     // One SQL text per combination of filters, so each keeps a plan that walks the matching index in id order.
-    std::string sql = std::string("SELECT ") + run_columns + " FROM runs WHERE org_id = :org";
+    std::string sql = std::string("SELECT ") + run_list_columns + " FROM runs WHERE org_id = :org";
     if (before) {
       sql += " AND id < :before";
     }
@@ -727,9 +758,17 @@ public:
     return statement.run();
   }
   result<void> update_task(const task& changed) {
-    query statement(*db_, std::string("REPLACE INTO tasks (") + task_columns + ") VALUES (" + placeholders(24) + ")");
+    query statement(*db_, update_by_id("tasks", task_columns, 24));
     bind_task(statement, changed);
     return statement.run();
+  }
+  result<void> update_task_progress(const task& changed) {
+    query statement(*db_, "UPDATE tasks SET phase = ?, progress = ?, updated_at = ? WHERE id = ?");
+    return statement.bind_all(static_cast<int>(changed.phase), changed.progress, changed.updated_at, changed.id).run();
+  }
+  result<void> update_task_lease(const task& changed) {
+    query statement(*db_, "UPDATE tasks SET lease_expires_at = ? WHERE id = ?");
+    return statement.bind_all(changed.lease->expires_at, changed.id).run();
   }
   result<std::vector<task>> tasks_page(const run_id& id, const std::optional<task_id>& before, std::size_t count) {
     query statement(*db_, before ? std::string("SELECT ") + task_columns +
@@ -890,7 +929,7 @@ result<void> migrate(database& db, const std::filesystem::path& file) {
     return fail(errc::storage_error,
                 file.string() + " is not a folio database or is corrupt (" + version.error().message + ")");
   }
-  if (version.value() > sqlite_schema_version) {
+  if (version.value() < 0 || static_cast<std::size_t>(version.value()) > sqlite_schema_version) {
     static_cast<void>(db.exec("ROLLBACK"));
     return fail(errc::storage_error, file.string() + " was written by a newer folio (schema " +
                                          std::to_string(version.value()) + "; this folio knows up to " +
@@ -914,14 +953,17 @@ result<void> migrate(database& db, const std::filesystem::path& file) {
 
 result<std::unique_ptr<store>> open_sqlite_store(const std::filesystem::path& file, const clock& time_source,
                                                  store_limits limits) {
-  static_assert(sqlite_schema_version == 1, "migrations and sqlite_schema_version move together");
+  static_assert(sqlite_schema_version == migrations.size(), "migrations and sqlite_schema_version move together");
   auto db = std::make_unique<database>();
   if (auto opened = db->open(file); !opened) {
     return opened.error();
   }
   // WAL with synchronous=NORMAL: a committed transaction survives any crash of the process (kill -9); only a power
   // loss can drop the last transactions, never corrupt the file. See docs/adr/0005.
-  for (const char* setting : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON"}) {
+  // A larger checkpoint threshold than the default 1,000 pages keeps checkpoints (and their fsyncs) out of most
+  // commits.
+  for (const char* setting : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
+                              "PRAGMA wal_autocheckpoint = 8000"}) {
     if (auto applied = db->exec(setting); !applied) {
       return fail(errc::storage_error,
                   file.string() + " is not a folio database or is corrupt (" + applied.error().message + ")");

@@ -79,7 +79,46 @@ TEST_CASE("sqlite store keeps everything across reopening", "[store][sqlite]") {
   CHECK(held.value().state.memory.at("sheets")[0] == "Q3 Sales");
   CHECK(held.value().state.conversation.size() == 1);
   CHECK(held.value().document_hash == std::string(64, 'a'));
-  CHECK(user_version(file) == folio::sqlite_schema_version);
+  CHECK(user_version(file) == static_cast<int>(folio::sqlite_schema_version));
+}
+
+TEST_CASE("sqlite store migrates a schema 1 database forward, keeping its data", "[store][sqlite]") {
+  folio::manual_clock clock;
+  folio_test::temp_directory directory;
+  const auto file = directory.path() / "folio.db";
+  folio::id_generator ids(clock, 5);
+  const auto org = ids.next<folio::org_id>();
+  {
+    auto opened = folio::open_sqlite_store(file, clock);
+    REQUIRE(opened);
+    REQUIRE(opened.value()->create_organization({org, "acme", {}, "whsec", clock.now()}));
+    folio::submission made;
+    made.org = org;
+    made.prompt = "Create a Q3 sales report";
+    for (int index = 0; index < 3; ++index) {
+      REQUIRE(opened.value()->submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()));
+    }
+  }
+  {
+    // What schema 1 looked like: no queue_depth table.
+    sqlite3* handle = nullptr;
+    sqlite3_open(file.c_str(), &handle);
+    REQUIRE(sqlite3_exec(handle, "DROP TABLE queue_depth; PRAGMA user_version = 1", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(handle);
+  }
+  folio::store_limits limits;
+  limits.max_queued_tasks = 4;
+  auto migrated = folio::open_sqlite_store(file, clock, limits);
+  REQUIRE(migrated);
+  CHECK(user_version(file) == static_cast<int>(folio::sqlite_schema_version));
+  folio::submission made;
+  made.org = org;
+  made.prompt = "one more";
+  // The three queued tasks of schema 1 were counted by the migration: the fourth fits, the fifth does not.
+  CHECK(migrated.value()->submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()));
+  CHECK(migrated.value()->submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()).error() ==
+        folio::errc::queue_full);
 }
 
 TEST_CASE("sqlite store refuses a database written by a newer schema and leaves it untouched", "[store][sqlite]") {

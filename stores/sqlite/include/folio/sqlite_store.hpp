@@ -5,13 +5,14 @@
 #include <folio/clock.hpp>
 #include <folio/store.hpp>
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 
 FOLIO_BEGIN_NAMESPACE
 
 // The schema this build writes. A file written by a newer schema is refused at open, never modified.
-inline constexpr int sqlite_schema_version = 1;
+inline constexpr std::size_t sqlite_schema_version = 2;
 
 // Opens (creating if absent) the database at `file` and migrates it to sqlite_schema_version. Refusals: a newer
 // schema, a file that is not a SQLite database or is corrupt, a directory that cannot be written (storage_error,
