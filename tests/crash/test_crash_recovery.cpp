@@ -182,6 +182,7 @@ TEST_CASE("crash recovery keeps every accepted task exactly once across kill -9"
 
   std::set<std::string> seen_tasks;
   std::size_t interrupted_turns = 0;
+  std::size_t given_up = 0;
   const auto all_runs = every_page<folio::run, folio::run_id>([&](const folio::page_request<folio::run_id>& request) {
     return store.list_runs(org, {}, request, clock.now());
   });
@@ -190,22 +191,36 @@ TEST_CASE("crash recovery keeps every accepted task exactly once across kill -9"
         [&](const folio::page_request<folio::task_id>& request) { return store.list_tasks(org, held.id, request); });
     std::string expected_document;
     std::int64_t expected_credits = 0;
+    std::uint32_t completed = 0;
     for (auto task = tasks.rbegin(); task != tasks.rend(); ++task) {
       seen_tasks.insert(task->id.str());
-      CHECK(task->status == folio::task_status::completed);
       interrupted_turns += task->attempts > 1 ? 1U : 0U;
-      CHECK(task->credits_used == 10 + task->turn_index);
       const auto events = store.list_task_events(org, task->id, 0).value();
-      const auto completions = std::count_if(events.begin(), events.end(), [](const folio::task_change& change) {
-        return change.snapshot.status == folio::task_status::completed;
+      const auto endings = std::count_if(events.begin(), events.end(), [](const folio::task_change& change) {
+        return folio::is_terminal(change.snapshot.status);
       });
-      CHECK(completions == 1);
+      CHECK(endings == 1);
+      // A task whose process died under it max_attempts times ends failed (lease_lost), charged nothing and
+      // leaving the document as it was; every other one completes.
+      if (task->status == folio::task_status::failed) {
+        REQUIRE(task->failure);
+        CHECK(task->failure->code == folio::errc::lease_lost);
+        CHECK(task->credits_used == 0);
+        ++given_up;
+        continue;
+      }
+      CHECK(task->status == folio::task_status::completed);
+      ++completed;
+      // The test agent charges 10 plus the number of lines the document then has: one per completed turn.
+      CHECK(task->credits_used == 10 + completed);
       expected_document += task->prompt.substr(task->prompt.find(' ', 5) + 1) + "\n";
-      expected_credits += 10 + task->turn_index;
+      expected_credits += 10 + completed;
     }
-    CHECK(held.versions == tasks.size());
+    CHECK(held.versions == completed);
     CHECK(held.credits_used == expected_credits);
-    CHECK(blobs->get(held.document_hash).value() == expected_document);
+    if (completed > 0) {
+      CHECK(blobs->get(held.document_hash).value() == expected_document);
+    }
     const auto versions = store.list_versions(org, held.id).value();
     for (const auto& version : versions) {
       CHECK(blobs->contains(version.hash).value());
@@ -216,8 +231,8 @@ TEST_CASE("crash recovery keeps every accepted task exactly once across kill -9"
   }
   // The kills must have landed mid-turn, or this test would prove nothing about recovery.
   CHECK(interrupted_turns > 0);
-  WARN("kills: " << kills << ", accepted tasks: " << accepted.size()
-                 << ", turns interrupted and retried: " << interrupted_turns);
+  WARN("kills: " << kills << ", accepted tasks: " << accepted.size() << ", turns interrupted and retried: "
+                 << interrupted_turns << ", given up after max_attempts: " << given_up);
 
   folio::engine collector(
       store, *blobs, clock,
