@@ -1,25 +1,14 @@
-// The "libreoffice" converter plugin: OOXML documents to PDF, HTML, CSV, text and OpenDocument through a pool of
-// warm soffice processes (see office_pool.hpp). Config: {"processes": N (default: one per core), "deadline_ms": cap
-// on any job's deadline (default 60000)}.
-#include "office_pool.hpp"
+#include "libreoffice_converter.hpp"
 
-#include <folio/plugin.hpp>
+#include "office_document.hpp"
 
 #include <algorithm>
 #include <array>
-#include <com/sun/star/beans/PropertyValue.hpp>
-#include <com/sun/star/document/MacroExecMode.hpp>
-#include <com/sun/star/document/UpdateDocMode.hpp>
 #include <com/sun/star/frame/XStorable.hpp>
 #include <com/sun/star/lang/DisposedException.hpp>
-#include <com/sun/star/lang/XComponent.hpp>
-#include <com/sun/star/lang/XServiceInfo.hpp>
 #include <com/sun/star/sheet/XSpreadsheetDocument.hpp>
 #include <com/sun/star/sheet/XSpreadsheets.hpp>
-#include <com/sun/star/util/XCloseable.hpp>
-#include <cstdlib>
 #include <fstream>
-#include <thread>
 
 namespace folio_libreoffice {
 namespace {
@@ -48,66 +37,6 @@ constexpr std::array<target_format, 9> formats{{
     {"pptx", "odp", "impress8", "", "application/vnd.oasis.opendocument.presentation"},
 }};
 
-// The import filter is named, not detected: bytes that are not the declared type fail to load instead of being
-// opened as something else (any file opens as plain text in Writer).
-std::string_view import_filter(std::string_view source) {
-  if (source == "xlsx") {
-    return "Calc MS Excel 2007 XML";
-  }
-  if (source == "docx") {
-    return "MS Word 2007 XML";
-  }
-  return "Impress MS PowerPoint 2007 XML";
-}
-
-OUString to_ustring(std::string_view text) {
-  return {text.data(), static_cast<sal_Int32>(text.size()), RTL_TEXTENCODING_UTF8};
-}
-
-std::string to_utf8(const OUString& text) {
-  const OString bytes = OUStringToOString(text, RTL_TEXTENCODING_UTF8);
-  return {bytes.getStr(), static_cast<std::size_t>(bytes.getLength())};
-}
-
-css::beans::PropertyValue property(const char* name, const css::uno::Any& value) {
-  css::beans::PropertyValue made;
-  made.Name = OUString::createFromAscii(name);
-  made.Value = value;
-  return made;
-}
-
-// The SDK's Sequence takes no initializer list outside LibreOffice's own build.
-css::uno::Sequence<css::beans::PropertyValue> properties(const std::vector<css::beans::PropertyValue>& values) {
-  return {values.data(), static_cast<sal_Int32>(values.size())};
-}
-
-// OOXML is a zip. An encrypted OOXML file is instead an OLE2 compound file holding the streams EncryptionInfo and
-// EncryptedPackage (MS-OFFCRYPTO); an OLE2 file without them is a legacy binary document under the wrong name.
-folio::result<void> check_container(std::string_view bytes, std::string_view source) {
-  if (bytes.starts_with(std::string_view("PK\x03\x04", 4))) {
-    // Zip entry names are stored uncompressed. Every producer puts the parts under the folder the standard's
-    // examples use; without it the package is another kind (LibreOffice would open a docx named .pptx as an empty
-    // presentation).
-    const std::string folder = source == "xlsx" ? "xl/" : source == "docx" ? "word/" : "ppt/";
-    if (bytes.find(folder) == std::string_view::npos) {
-      return folio::fail(folio::errc::document_unreadable,
-                         "the document is not a " + std::string(source) + " file (it has no " + folder + " parts)");
-    }
-    return folio::success();
-  }
-  if (bytes.starts_with(std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))) {
-    constexpr std::string_view encrypted_package{"E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0", 32};
-    if (bytes.find(encrypted_package) != std::string_view::npos) {
-      return folio::fail(folio::errc::document_encrypted,
-                         "the " + std::string(source) + " document is encrypted with a password");
-    }
-    return folio::fail(folio::errc::document_unreadable,
-                       "the document is a legacy binary Office file, not " + std::string(source));
-  }
-  return folio::fail(folio::errc::document_unreadable,
-                     "the document is not a " + std::string(source) + " file (it is not a zip archive)");
-}
-
 // Page objects are "/Type /Page" (spaces optional), unlike the tree nodes "/Type /Pages". LibreOffice writes no
 // object streams, so every page object is visible in the file.
 int count_pdf_pages(std::string_view pdf) {
@@ -125,55 +54,6 @@ int count_pdf_pages(std::string_view pdf) {
   }
   return pages;
 }
-
-class temporary_directory {
-public:
-  static folio::result<temporary_directory> make() {
-    std::string path = (std::filesystem::temp_directory_path() / "folio-lo-job-XXXXXX").string();
-    if (::mkdtemp(path.data()) == nullptr) {
-      return folio::fail(folio::errc::internal, "cannot create a temporary directory");
-    }
-    return temporary_directory(path);
-  }
-  temporary_directory(temporary_directory&& other) noexcept : path_(std::exchange(other.path_, {})) {}
-  temporary_directory& operator=(temporary_directory&&) = delete;
-  temporary_directory(const temporary_directory&) = delete;
-  temporary_directory& operator=(const temporary_directory&) = delete;
-  ~temporary_directory() {
-    if (!path_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(path_, ignored);
-    }
-  }
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-private:
-  explicit temporary_directory(std::filesystem::path path) : path_(std::move(path)) {}
-  std::filesystem::path path_;
-};
-
-// Closes a loaded document whatever happens to the conversion: an open document holds the office's memory.
-class document_closer {
-public:
-  explicit document_closer(css::uno::Reference<css::lang::XComponent> document) : document_(std::move(document)) {}
-  document_closer(const document_closer&) = delete;
-  document_closer& operator=(const document_closer&) = delete;
-  ~document_closer() {
-    try {
-      const css::uno::Reference<css::util::XCloseable> closeable(document_, css::uno::UNO_QUERY);
-      if (closeable.is()) {
-        closeable->close(true);
-      } else {
-        document_->dispose();
-      }
-    } catch (const css::uno::Exception&) {
-      // A dead office (the watchdog's doing) cannot close anything; its process and documents go together.
-    }
-  }
-
-private:
-  css::uno::Reference<css::lang::XComponent> document_;
-};
 
 // The 1-based position of the sheet to export as CSV: the first unless `wanted` names another.
 folio::result<int> sheet_position(const css::uno::Reference<css::lang::XComponent>& document,
@@ -194,21 +74,9 @@ folio::result<int> sheet_position(const css::uno::Reference<css::lang::XComponen
                      "the workbook has no sheet named '" + *wanted + "'; its sheets are " + known, "sheet");
 }
 
-// The service a loaded document must offer: LibreOffice's type detection may open a file as another kind of
-// document than the filter asked for (a docx renamed .pptx opens in Writer).
-const char* document_service(std::string_view source) {
-  if (source == "xlsx") {
-    return "com.sun.star.sheet.SpreadsheetDocument";
-  }
-  if (source == "docx") {
-    return "com.sun.star.text.TextDocument";
-  }
-  return "com.sun.star.presentation.PresentationDocument";
-}
-
 class libreoffice_converter final : public folio::converter {
 public:
-  libreoffice_converter(std::unique_ptr<office_pool> pool, folio::duration deadline_cap)
+  libreoffice_converter(std::shared_ptr<office_pool> pool, folio::duration deadline_cap)
       : pool_(std::move(pool)), deadline_cap_(deadline_cap) {}
 
   [[nodiscard]] std::vector<folio::conversion_pair> pairs() const override {
@@ -325,34 +193,17 @@ private:
   static folio::result<void> convert_in_office(job_context& context, const target_format& format,
                                                const std::filesystem::path& input, const std::filesystem::path& output,
                                                const std::optional<std::string>& sheet) {
-    bool loaded = false;
     try {
-      // Hidden and read-only, macros never run, links never updated: the document is untrusted input.
-      const auto load_properties = properties({
-          property("Hidden", css::uno::Any(true)),
-          property("ReadOnly", css::uno::Any(true)),
-          property("MacroExecutionMode", css::uno::Any(css::document::MacroExecMode::NEVER_EXECUTE)),
-          property("UpdateDocMode", css::uno::Any(css::document::UpdateDocMode::NO_UPDATE)),
-          property("FilterName", css::uno::Any(to_ustring(import_filter(format.source)))),
-      });
-      const auto document = context.desktop->loadComponentFromURL(to_ustring("file://" + input.string()),
-                                                                  OUString("_blank"), 0, load_properties);
-      if (!document.is()) {
-        return folio::fail(folio::errc::document_unreadable,
-                           "LibreOffice cannot read this " + std::string(format.source) + " document");
+      auto loaded = load_document(context.desktop, input, format.source, load_mode::read_only);
+      if (!loaded) {
+        return loaded.error();
       }
-      loaded = true;
-      const document_closer closer(document);
-      const css::uno::Reference<css::lang::XServiceInfo> service(document, css::uno::UNO_QUERY_THROW);
-      if (!service->supportsService(OUString::createFromAscii(document_service(format.source)))) {
-        return folio::fail(folio::errc::document_unreadable, "the document is not a " + std::string(format.source) +
-                                                                 " file but another kind of document");
-      }
+      const document_closer closer(loaded.value());
       std::string filter_options(format.filter_options);
       if (format.target == "csv") {
         // CSV export writes one sheet, chosen by the filter options' twelfth token (LibreOffice 7.2 and later);
         // tokens 5 to 11 keep their export defaults.
-        const auto position = sheet_position(document, sheet);
+        const auto position = sheet_position(loaded.value(), sheet);
         if (!position) {
           return position.error();
         }
@@ -365,60 +216,35 @@ private:
       if (!filter_options.empty()) {
         store_properties.push_back(property("FilterOptions", css::uno::Any(to_ustring(filter_options))));
       }
-      const css::uno::Reference<css::frame::XStorable> storable(document, css::uno::UNO_QUERY_THROW);
+      const css::uno::Reference<css::frame::XStorable> storable(loaded.value(), css::uno::UNO_QUERY_THROW);
       storable->storeToURL(to_ustring("file://" + output.string()), properties(store_properties));
       return folio::success();
     } catch (const css::lang::DisposedException& failure) {
       context.office_lost = true;
       return folio::fail(folio::errc::converter_crashed, to_utf8(failure.Message));
     } catch (const css::uno::Exception& failure) {
-      if (!loaded) {
-        return folio::fail(folio::errc::document_unreadable, "LibreOffice cannot read this " +
-                                                                 std::string(format.source) +
-                                                                 " document: " + to_utf8(failure.Message));
-      }
       return folio::fail(folio::errc::document_unreadable,
                          "LibreOffice cannot convert this " + std::string(format.source) + " document to " +
                              std::string(format.target) + ": " + to_utf8(failure.Message));
     }
   }
 
-  std::unique_ptr<office_pool> pool_;
+  std::shared_ptr<office_pool> pool_;
   folio::duration deadline_cap_;
 };
 
-folio::result<std::unique_ptr<folio::converter>> make_converter(const nlohmann::json& config) {
-  pool_options options;
-  options.program_dir = FOLIO_LIBREOFFICE_PROGRAM_DIR;
-  options.processes = std::max(1U, std::thread::hardware_concurrency());
+} // namespace
+
+folio::result<std::unique_ptr<folio::converter>> make_libreoffice_converter(std::shared_ptr<office_pool> pool,
+                                                                            const nlohmann::json& config) {
   folio::duration deadline_cap{60'000};
-  if (config.contains("processes")) {
-    if (!config["processes"].is_number_integer() || config["processes"].get<std::int64_t>() <= 0) {
-      return folio::fail(folio::errc::invalid_argument, "'processes' is a positive integer", "processes");
-    }
-    options.processes = config["processes"].get<std::size_t>();
-  }
   if (config.contains("deadline_ms")) {
     if (!config["deadline_ms"].is_number_integer() || config["deadline_ms"].get<std::int64_t>() <= 0) {
       return folio::fail(folio::errc::invalid_argument, "'deadline_ms' is a positive integer", "deadline_ms");
     }
     deadline_cap = folio::duration{config["deadline_ms"].get<std::int64_t>()};
   }
-  auto pool = office_pool::start(std::move(options));
-  if (!pool) {
-    return pool.error();
-  }
-  return std::make_unique<libreoffice_converter>(std::move(pool).value(), deadline_cap);
+  return std::make_unique<libreoffice_converter>(std::move(pool), deadline_cap);
 }
 
-const folio::plugin_descriptor& describe_libreoffice() {
-  static const folio::plugin_descriptor descriptor{
-      "libreoffice", "1.0.0", folio::plugin_kind::converter, {}, make_converter, {},
-  };
-  return descriptor;
-}
-
-} // namespace
 } // namespace folio_libreoffice
-
-FOLIO_PLUGIN(folio_libreoffice::describe_libreoffice);

@@ -33,15 +33,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-OUString to_ustring(std::string_view text) {
-  return {text.data(), static_cast<sal_Int32>(text.size()), RTL_TEXTENCODING_UTF8};
-}
-
-std::string to_utf8(const OUString& text) {
-  const OString bytes = OUStringToOString(text, RTL_TEXTENCODING_UTF8);
-  return {bytes.getStr(), static_cast<std::size_t>(bytes.getLength())};
-}
-
 // One client-side UNO runtime per host process. It needs the office's type libraries (to marshal calls) and its
 // services (pipe connector, urp bridge, URL resolver); bootstrap variables set here take precedence over any rc file,
 // so the host's own executable needs no unorc next to it.
@@ -301,13 +292,13 @@ void office_pool::restart_dead() {
   }
 }
 
-folio::result<void> office_pool::run(steady_clock::time_point deadline, const job& work) {
+folio::result<office_lease> office_pool::acquire(steady_clock::time_point wait_until) {
   std::unique_lock lock(mutex_);
-  office_slot* chosen = nullptr;
-  const bool found = changed_.wait_until(lock, deadline, [&] {
-    for (auto& each : slots_) {
-      if (each.state == slot_state::idle) {
-        chosen = &each;
+  std::size_t chosen = slots_.size();
+  const bool found = changed_.wait_until(lock, wait_until, [&] {
+    for (std::size_t index = 0; index < slots_.size(); ++index) {
+      if (slots_[index].state == slot_state::idle) {
+        chosen = index;
         return true;
       }
     }
@@ -316,37 +307,75 @@ folio::result<void> office_pool::run(steady_clock::time_point deadline, const jo
   if (stopping_) {
     return folio::fail(folio::errc::shutting_down, "the libreoffice pool is shutting down");
   }
-  if (!found || chosen == nullptr) {
+  if (!found || chosen == slots_.size()) {
     return folio::fail(folio::errc::conversion_timeout, "no soffice process became free before the deadline");
   }
-  chosen->state = slot_state::busy;
-  chosen->deadline = deadline;
-  job_context context{chosen->process->desktop};
+  auto& slot = slots_[chosen];
+  slot.state = slot_state::busy;
+  // Between a lease's jobs the office waits for its holder, not on a job: no deadline applies.
+  slot.deadline = steady_clock::time_point::max();
+  return office_lease(*this, chosen);
+}
+
+folio::result<void> office_pool::run(steady_clock::time_point deadline, const job& work) {
+  auto lease = acquire(deadline);
+  if (!lease) {
+    return lease.error();
+  }
+  return lease.value().run(deadline, work);
+}
+
+office_lease::office_lease(office_lease&& other) noexcept
+    : pool_(std::exchange(other.pool_, nullptr)), slot_(other.slot_) {}
+
+office_lease::~office_lease() {
+  if (pool_ == nullptr) {
+    return;
+  }
+  const std::scoped_lock lock(pool_->mutex_);
+  auto& slot = pool_->slots_[slot_];
+  slot.state = slot.exited ? office_pool::slot_state::dead : office_pool::slot_state::idle;
+  pool_->changed_.notify_all();
+}
+
+folio::result<void> office_lease::run(steady_clock::time_point deadline, const job& work) {
+  if (pool_ == nullptr) {
+    return folio::fail(folio::errc::converter_crashed, "the soffice process holding this document was lost");
+  }
+  std::unique_lock lock(pool_->mutex_);
+  auto* slot = &pool_->slots_[slot_];
+  if (slot->exited) {
+    slot->state = office_pool::slot_state::dead;
+    pool_->changed_.notify_all();
+    pool_ = nullptr;
+    return folio::fail(folio::errc::converter_crashed, "the soffice process holding this document died");
+  }
+  slot->deadline = deadline;
+  job_context context{slot->process->desktop};
   lock.unlock();
 
   auto outcome = work(context);
 
   lock.lock();
-  const bool timed_out = chosen->timed_out;
-  const bool lost = timed_out || chosen->exited || context.office_lost;
+  slot->deadline = steady_clock::time_point::max();
+  const bool timed_out = slot->timed_out;
+  const bool lost = timed_out || slot->exited || context.office_lost;
   if (lost) {
     // An office whose bridge broke is of no further use, whether or not its process is still there.
-    kill_group(chosen->process->pid);
-    chosen->state = slot_state::dead;
-    changed_.notify_all();
-  } else {
-    chosen->state = slot_state::idle;
-    changed_.notify_all();
+    kill_group(slot->process->pid);
+    slot->state = office_pool::slot_state::dead;
+    pool_->changed_.notify_all();
+    pool_ = nullptr;
   }
   if (outcome && !context.office_lost) {
     return outcome;
   }
   if (timed_out) {
     return folio::fail(folio::errc::conversion_timeout,
-                       "the conversion overran its deadline; the soffice process was killed and is being replaced");
+                       "the job overran its deadline; the soffice process was killed and is being replaced");
   }
   if (lost) {
-    return folio::fail(folio::errc::converter_crashed, "soffice died during the conversion and is being replaced" +
+    return folio::fail(folio::errc::converter_crashed, "soffice died during the job and is being replaced" +
                                                            (outcome ? std::string() : ": " + outcome.error().message));
   }
   return outcome;

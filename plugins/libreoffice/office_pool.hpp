@@ -3,6 +3,8 @@
 // group, oosplash and soffice.bin) and a restarter replaces it, so one bad document never takes the pool down.
 #pragma once
 
+#include "uno_text.hpp"
+
 #include <folio/errors.hpp>
 
 #include <sys/types.h>
@@ -22,9 +24,6 @@
 
 namespace folio_libreoffice {
 
-namespace css = com::sun::star;
-using rtl::OString;
-using rtl::OUString;
 using steady_clock = std::chrono::steady_clock;
 
 struct pool_options {
@@ -40,9 +39,36 @@ struct job_context {
   bool office_lost = false;
 };
 
-class office_pool {
+class office_pool;
+
+// One office held for several jobs in a row: an editor keeps its document open in the same office for a whole turn.
+// Each job still has its own deadline; between jobs the watchdog leaves the office alone. Once the office is lost
+// (a job overran or it died), the lease is empty and every later job fails converter_crashed.
+class office_lease {
 public:
   using job = std::function<folio::result<void>(job_context&)>;
+
+  office_lease(office_lease&& other) noexcept;
+  office_lease& operator=(office_lease&&) = delete;
+  office_lease(const office_lease&) = delete;
+  office_lease& operator=(const office_lease&) = delete;
+  ~office_lease(); // gives the office back to the pool
+
+  // conversion_timeout when the job overruns the deadline, converter_crashed when the office dies under it.
+  folio::result<void> run(steady_clock::time_point deadline, const job& work);
+  [[nodiscard]] bool lost() const noexcept { return pool_ == nullptr; }
+
+private:
+  friend class office_pool;
+  office_lease(office_pool& pool, std::size_t slot) : pool_(&pool), slot_(slot) {}
+
+  office_pool* pool_; // null once the office is lost or given back
+  std::size_t slot_;
+};
+
+class office_pool {
+public:
+  using job = office_lease::job;
 
   // Starts every office in parallel and returns once all answer over UNO; fails when none does.
   static folio::result<std::unique_ptr<office_pool>> start(pool_options options);
@@ -55,7 +81,11 @@ public:
   // converter_crashed when the office dies under it; either way the office is replaced.
   folio::result<void> run(steady_clock::time_point deadline, const job& work);
 
+  // Holds a free office until the lease ends; conversion_timeout when none frees up by `wait_until`.
+  folio::result<office_lease> acquire(steady_clock::time_point wait_until);
+
 private:
+  friend class office_lease;
   struct office;
   enum class slot_state { starting, idle, busy, dead };
   struct office_slot {
