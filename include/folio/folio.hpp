@@ -13,6 +13,7 @@
 #include <folio/errors.hpp>
 #include <folio/export_cache.hpp>
 #include <folio/ids.hpp>
+#include <folio/json_schema.hpp>
 #include <folio/memory_store.hpp>
 #include <folio/organization.hpp>
 #include <folio/pagination.hpp>
