@@ -2,6 +2,7 @@
 // working on one pool of warm soffice processes (see office_pool.hpp). Config of either kind: {"processes": N
 // (default: one per core)} plus the kind's own keys. Objects asking for the same number of processes share one pool,
 // so a server's converter and editors do not start an office each.
+#include "editor/office_editor.hpp"
 #include "libreoffice_converter.hpp"
 #include "office_pool.hpp"
 
@@ -49,9 +50,18 @@ folio::result<std::unique_ptr<folio::converter>> make_converter(const nlohmann::
   return make_libreoffice_converter(std::move(pool).value(), config);
 }
 
+folio::result<std::unique_ptr<folio::editor_factory>> make_editor_factory(const nlohmann::json& config) {
+  auto pool = shared_pool(config);
+  if (!pool) {
+    return pool.error();
+  }
+  return make_libreoffice_editor_factory(std::move(pool).value(), config);
+}
+
 const folio::plugin_descriptor& describe_libreoffice() {
   static const folio::plugin_descriptor descriptor{
-      "libreoffice", "1.0.0", folio::plugin_kind::converter, {}, make_converter, {},
+      "libreoffice",       "1.0.0", folio::plugin_kind::converter | folio::plugin_kind::editor, {}, make_converter,
+      make_editor_factory,
   };
   return descriptor;
 }

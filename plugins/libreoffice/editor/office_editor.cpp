@@ -1,0 +1,258 @@
+#include "office_editor.hpp"
+
+#include "../office_document.hpp"
+#include "document_tools.hpp"
+
+#include <folio/clock.hpp>
+#include <folio/json_schema.hpp>
+
+#include <com/sun/star/container/NoSuchElementException.hpp>
+#include <com/sun/star/frame/XStorable.hpp>
+#include <com/sun/star/lang/DisposedException.hpp>
+#include <com/sun/star/lang/IllegalArgumentException.hpp>
+#include <com/sun/star/lang/IndexOutOfBoundsException.hpp>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+namespace folio_libreoffice {
+namespace {
+
+using namespace std::chrono_literals;
+
+const document_tools& tools_for(folio::document_format format) {
+  switch (format) {
+  case folio::document_format::excel: return spreadsheet_tools();
+  case folio::document_format::word: return text_tools();
+  case folio::document_format::powerpoint: return presentation_tools();
+  }
+  return spreadsheet_tools();
+}
+
+folio::duration positive_milliseconds(const nlohmann::json& config, const char* key, folio::duration fallback,
+                                      std::optional<folio::error>& problem) {
+  if (!config.contains(key)) {
+    return fallback;
+  }
+  if (!config[key].is_number_integer() || config[key].get<std::int64_t>() <= 0) {
+    problem = folio::fail(folio::errc::invalid_argument, "'" + std::string(key) + "' is a positive integer", key);
+    return fallback;
+  }
+  return folio::duration{config[key].get<std::int64_t>()};
+}
+
+// Runs `body` as a job on the held office, turning what UNO throws into folio errors: the office lost (its bridge
+// disposed) marks the job so the pool replaces it; an argument UNO refused is the caller's to fix.
+template <class Body>
+folio::result<void> run_guarded(office_lease& lease, folio::duration deadline, Body&& body) {
+  return lease.run(steady_clock::now() + deadline, [&](job_context& context) -> folio::result<void> {
+    try {
+      return body(context);
+    } catch (const css::lang::DisposedException& failure) {
+      context.office_lost = true;
+      return folio::fail(folio::errc::converter_crashed, to_utf8(failure.Message));
+    } catch (const css::lang::IllegalArgumentException& failure) {
+      return folio::fail(folio::errc::tool_arguments_invalid,
+                         "LibreOffice refused an argument: " + to_utf8(failure.Message));
+    } catch (const css::lang::IndexOutOfBoundsException& failure) {
+      return folio::fail(folio::errc::tool_arguments_invalid,
+                         "a position lies outside the document: " + to_utf8(failure.Message));
+    } catch (const css::container::NoSuchElementException& failure) {
+      return folio::fail(folio::errc::tool_arguments_invalid,
+                         "the document has no such element: " + to_utf8(failure.Message));
+    } catch (const css::uno::Exception& failure) {
+      return folio::fail(folio::errc::plugin_error, "LibreOffice failed: " + to_utf8(failure.Message));
+    }
+  });
+}
+
+class office_editor final : public folio::editor {
+public:
+  office_editor(office_lease lease, temporary_directory directory, const document_tools& tools,
+                folio::duration deadline)
+      : lease_(std::move(lease)), directory_(std::move(directory)), tools_(tools), deadline_(deadline) {}
+
+  office_editor(const office_editor&) = delete;
+  office_editor& operator=(const office_editor&) = delete;
+
+  ~office_editor() override {
+    if (document_.is()) {
+      // The document lives in the office, not here: it must be closed there, or the office keeps its memory.
+      (void)run_guarded(lease_, 10s, [&](job_context&) -> folio::result<void> {
+        const document_closer closer(document_);
+        return folio::success();
+      });
+    }
+  }
+
+  folio::result<void> load(std::string_view bytes) {
+    return run_guarded(lease_, deadline_, [&](job_context& context) -> folio::result<void> {
+      if (bytes.empty()) {
+        const auto created =
+            context.desktop->loadComponentFromURL(to_ustring(tools_.new_document_url), OUString("_blank"), 0,
+                                                  properties({property("Hidden", css::uno::Any(true))}));
+        if (!created.is()) {
+          return folio::fail(folio::errc::plugin_error,
+                             "LibreOffice cannot create a new " + std::string(tools_.source));
+        }
+        document_ = created;
+        return folio::success();
+      }
+      const auto input = directory_.path() / ("input." + std::string(tools_.source));
+      {
+        std::ofstream file(input, std::ios::binary);
+        file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        if (!file) {
+          return folio::fail(folio::errc::internal, "cannot write the document to " + input.string());
+        }
+      }
+      auto loaded = load_document(context.desktop, input, tools_.source, load_mode::editable);
+      if (!loaded) {
+        return loaded.error();
+      }
+      document_ = std::move(loaded).value();
+      return folio::success();
+    });
+  }
+
+  [[nodiscard]] nlohmann::json tool_catalog() const override {
+    auto catalog = nlohmann::json::array();
+    for (const auto& tool : tools_.tools) {
+      catalog.push_back({{"name", tool.name}, {"description", tool.description}, {"parameters", tool.parameters}});
+    }
+    return catalog;
+  }
+
+  folio::result<nlohmann::json> call_tool(std::string_view name, const nlohmann::json& arguments) override {
+    const auto* tool = find_tool(name);
+    if (tool == nullptr) {
+      std::string known;
+      for (const auto& each : tools_.tools) {
+        known += (known.empty() ? "" : ", ") + each.name;
+      }
+      return folio::fail(
+          folio::errc::tool_unknown,
+          "no tool '" + std::string(name) + "' for " + std::string(tools_.source) + "; the tools are " + known, "name");
+    }
+    if (auto valid = folio::validate_json(tool->parameters, arguments); !valid) {
+      auto problem = valid.error();
+      problem.message = tool->name + ": " + problem.message;
+      return problem;
+    }
+    nlohmann::json answer;
+    auto ran = run_guarded(lease_, deadline_, [&](job_context&) -> folio::result<void> {
+      auto outcome = tool->run(document_, arguments);
+      if (!outcome) {
+        return outcome.error();
+      }
+      answer = std::move(outcome).value();
+      return folio::success();
+    });
+    if (!ran) {
+      return ran.error();
+    }
+    return answer;
+  }
+
+  folio::result<nlohmann::json> outline() override {
+    nlohmann::json answer;
+    auto ran = run_guarded(lease_, deadline_, [&](job_context&) -> folio::result<void> {
+      auto outcome = tools_.outline(document_);
+      if (!outcome) {
+        return outcome.error();
+      }
+      answer = std::move(outcome).value();
+      return folio::success();
+    });
+    if (!ran) {
+      return ran.error();
+    }
+    return answer;
+  }
+
+  folio::result<std::string> save() override {
+    const auto output = directory_.path() / ("saved." + std::string(tools_.source));
+    auto stored = run_guarded(lease_, deadline_, [&](job_context&) -> folio::result<void> {
+      const css::uno::Reference<css::frame::XStorable> storable(document_, css::uno::UNO_QUERY_THROW);
+      storable->storeToURL(to_ustring("file://" + output.string()),
+                           properties({property("FilterName", css::uno::Any(to_ustring(tools_.export_filter))),
+                                       property("Overwrite", css::uno::Any(true))}));
+      return folio::success();
+    });
+    if (!stored) {
+      return stored.error();
+    }
+    std::ifstream file(output, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << file.rdbuf();
+    if (!file) {
+      return folio::fail(folio::errc::plugin_error, "LibreOffice wrote no " + std::string(tools_.source));
+    }
+    return std::move(bytes).str();
+  }
+
+private:
+  [[nodiscard]] const document_tool* find_tool(std::string_view name) const {
+    for (const auto& each : tools_.tools) {
+      if (each.name == name) {
+        return &each;
+      }
+    }
+    return nullptr;
+  }
+
+  office_lease lease_;
+  temporary_directory directory_;
+  const document_tools& tools_;
+  folio::duration deadline_;
+  document_ref document_;
+};
+
+class office_editor_factory final : public folio::editor_factory {
+public:
+  office_editor_factory(std::shared_ptr<office_pool> pool, folio::duration deadline, folio::duration open_wait)
+      : pool_(std::move(pool)), deadline_(deadline), open_wait_(open_wait) {}
+
+  folio::result<std::unique_ptr<folio::editor>> open(folio::document_format format, std::string_view bytes) override {
+    const auto& tools = tools_for(format);
+    if (!bytes.empty()) {
+      if (auto container = check_container(bytes, tools.source); !container) {
+        return container.error();
+      }
+    }
+    auto directory = temporary_directory::make();
+    if (!directory) {
+      return directory.error();
+    }
+    auto lease = pool_->acquire(steady_clock::now() + open_wait_);
+    if (!lease) {
+      return lease.error();
+    }
+    auto made =
+        std::make_unique<office_editor>(std::move(lease).value(), std::move(directory).value(), tools, deadline_);
+    if (auto loaded = made->load(bytes); !loaded) {
+      return loaded.error();
+    }
+    return made;
+  }
+
+private:
+  std::shared_ptr<office_pool> pool_;
+  folio::duration deadline_;
+  folio::duration open_wait_;
+};
+
+} // namespace
+
+folio::result<std::unique_ptr<folio::editor_factory>> make_libreoffice_editor_factory(std::shared_ptr<office_pool> pool,
+                                                                                      const nlohmann::json& config) {
+  std::optional<folio::error> problem;
+  const auto deadline = positive_milliseconds(config, "tool_deadline_ms", 60s, problem);
+  const auto open_wait = positive_milliseconds(config, "open_wait_ms", 60s, problem);
+  if (problem) {
+    return *problem;
+  }
+  return std::make_unique<office_editor_factory>(std::move(pool), deadline, open_wait);
+}
+
+} // namespace folio_libreoffice

@@ -1,0 +1,19 @@
+// The "libreoffice" editor: one open document held in one office of the pool (an office_lease) for the editor's
+// life, edited through the format's tools (document_tools.hpp). Config: {"tool_deadline_ms": the deadline of one
+// tool call, outline or save (default 60000), "open_wait_ms": how long open() waits for a free office (default
+// 60000)}.
+#pragma once
+
+#include "../office_pool.hpp"
+
+#include <folio/editor.hpp>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace folio_libreoffice {
+
+folio::result<std::unique_ptr<folio::editor_factory>> make_libreoffice_editor_factory(std::shared_ptr<office_pool> pool,
+                                                                                      const nlohmann::json& config);
+
+} // namespace folio_libreoffice
