@@ -12,11 +12,10 @@
 //   insert_api_key, api_key_by_id, api_key_by_hash (not revoked), api_keys(org), update_api_key
 //   idempotency(org, key), put_idempotency(org, key, record)
 //   queued_task_count()
-//   run_by_id, insert_run, update_run
+//   run_by_id, insert_run, update_run   updates take the whole row; a database may write only the columns that
+//                                       changed since the transaction read it
 //   runs_page(org, filter, before, count, now)   newest first, filter status as effective_run_status() at `now`
 //   task_by_id, insert_task, update_task, tasks_page(run, before, count)  newest first
-//   update_task_progress(task), update_task_lease(task)  write only phase, progress and updated_at, or only the
-//                                       lease: the frequent writes of a turn, kept narrow
 //   next_claimable_task()               the oldest queued task of a run with no earlier unfinished task
 //                                       and nothing running
 //   tasks_with_ended_leases(now, worker) running tasks whose lease expired at `now`, or is held by `worker`
@@ -340,7 +339,7 @@ public:
     [[maybe_unused]] auto tx = rows_.transaction();
     FOLIO_TRY_ROWS(work, leased_task(id, lease_token));
     work.lease->expires_at = now + lease;
-    FOLIO_TRY_WRITE(rows_.update_task_lease(work));
+    FOLIO_TRY_WRITE(rows_.update_task(work));
     FOLIO_TRY_WRITE(tx.commit());
     return heartbeat_answer{now + lease, work.cancel_requested};
   }
@@ -355,7 +354,7 @@ public:
     if (before == std::pair{work.phase, work.progress}) {
       return std::optional<task_change>{};
     }
-    FOLIO_TRY_WRITE(rows_.update_task_progress(work));
+    FOLIO_TRY_WRITE(rows_.update_task(work));
     FOLIO_TRY_ROWS(change, record_change(work));
     FOLIO_TRY_WRITE(tx.commit());
     return std::optional<task_change>{std::move(change)};

@@ -128,8 +128,6 @@ public:
     index(changed);
     return success();
   }
-  result<void> update_task_progress(const task& changed) { return update_task(changed); }
-  result<void> update_task_lease(const task& changed) { return update_task(changed); }
   result<std::vector<task>> tasks_page(const run_id& id, const std::optional<task_id>& before, std::size_t count) {
     std::vector<task> newest_first;
     const auto& history = by_run_[id];

@@ -8,6 +8,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
+#include <variant>
 #include <vector>
 
 FOLIO_BEGIN_NAMESPACE
@@ -205,11 +207,80 @@ public:
 
 private:
   sqlite3* handle_ = nullptr;
-  std::map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// One column's value as SQLite holds it: NULL, an integer or text (folio stores nothing else).
+using sql_value = std::variant<std::monostate, std::int64_t, std::string>;
+
+// The typed values folio binds, written once for statements and for row images (row_values). Derived provides
+// put(std::int64_t), put(std::string_view) and put_null().
+template <class Derived>
+class value_binder {
+public:
+  Derived& bind(std::int64_t value) { return self().put(value); }
+  Derived& bind(int value) { return bind(static_cast<std::int64_t>(value)); }
+  Derived& bind(std::uint32_t value) { return bind(static_cast<std::int64_t>(value)); }
+  Derived& bind(std::uint64_t value) { return bind(static_cast<std::int64_t>(value)); }
+  Derived& bind(bool value) { return bind(static_cast<std::int64_t>(value ? 1 : 0)); }
+  Derived& bind(timestamp value) { return bind(to_ms(value)); }
+  Derived& bind(std::string_view value) { return self().put(value); }
+  Derived& bind(const std::string& value) { return bind(std::string_view(value)); }
+  Derived& bind(const char* value) { return bind(std::string_view(value)); }
+  template <id_kind Kind>
+  Derived& bind(const basic_id<Kind>& value) {
+    return bind(std::string_view(value.str()));
+  }
+  template <class T>
+  Derived& bind(const std::optional<T>& value) {
+    if (value) {
+      return bind(*value);
+    }
+    return self().put_null();
+  }
+  Derived& bind(const sql_value& value) {
+    if (const auto* number = std::get_if<std::int64_t>(&value)) {
+      return bind(*number);
+    }
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      return bind(std::string_view(*text));
+    }
+    return self().put_null();
+  }
+
+  template <class... Values>
+  Derived& bind_all(const Values&... values) {
+    (bind(values), ...);
+    return self();
+  }
+
+private:
+  value_binder() = default;
+  friend Derived;
+  Derived& self() { return static_cast<Derived&>(*this); }
+};
+
+// A row as the values its columns would be bound to, to compare with the row as read.
+class row_values : public value_binder<row_values> {
+public:
+  row_values& put(std::int64_t value) {
+    values.emplace_back(value);
+    return *this;
+  }
+  row_values& put(std::string_view value) {
+    values.emplace_back(std::string(value));
+    return *this;
+  }
+  row_values& put_null() {
+    values.emplace_back(std::monostate{});
+    return *this;
+  }
+
+  std::vector<sql_value> values;
 };
 
 // A prepared statement in use: bind, step, read columns; reset when it goes out of scope.
-class query {
+class query : public value_binder<query> {
 public:
   query(database& owner, const std::string& sql) : owner_(owner), statement_(owner.statement(sql)) {}
   query(const query&) = delete;
@@ -221,37 +292,16 @@ public:
     }
   }
 
-  query& bind(std::int64_t value) {
+  query& put(std::int64_t value) {
     sqlite3_bind_int64(statement_, next_++, value);
     return *this;
   }
-  query& bind(int value) { return bind(static_cast<std::int64_t>(value)); }
-  query& bind(std::uint32_t value) { return bind(static_cast<std::int64_t>(value)); }
-  query& bind(std::uint64_t value) { return bind(static_cast<std::int64_t>(value)); }
-  query& bind(bool value) { return bind(static_cast<std::int64_t>(value ? 1 : 0)); }
-  query& bind(timestamp value) { return bind(to_ms(value)); }
-  query& bind(std::string_view value) {
+  query& put(std::string_view value) {
     sqlite3_bind_text(statement_, next_++, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
     return *this;
   }
-  query& bind(const std::string& value) { return bind(std::string_view(value)); }
-  query& bind(const char* value) { return bind(std::string_view(value)); }
-  template <id_kind Kind>
-  query& bind(const basic_id<Kind>& value) {
-    return bind(std::string_view(value.str()));
-  }
-  template <class T>
-  query& bind(const std::optional<T>& value) {
-    if (value) {
-      return bind(*value);
-    }
+  query& put_null() {
     sqlite3_bind_null(statement_, next_++);
-    return *this;
-  }
-
-  template <class... Values>
-  query& bind_all(const Values&... values) {
-    (bind(values), ...);
     return *this;
   }
 
@@ -297,6 +347,19 @@ public:
   template <class Id>
   [[nodiscard]] Id id(int column) const {
     return Id::parse(text(column)).value();
+  }
+  // The first `count` columns as stored.
+  [[nodiscard]] std::vector<sql_value> values(int count) const {
+    std::vector<sql_value> row;
+    row.reserve(static_cast<std::size_t>(count));
+    for (int column = 0; column < count; ++column) {
+      switch (sqlite3_column_type(statement_, column)) {
+      case SQLITE_NULL: row.emplace_back(std::monostate{}); break;
+      case SQLITE_INTEGER: row.emplace_back(integer(column)); break;
+      default: row.emplace_back(text(column)); break;
+      }
+    }
+    return row;
   }
 
 private:
@@ -397,7 +460,8 @@ run read_run(const query& row) {
   return held;
 }
 
-void bind_run(query& statement, const run& held) {
+template <class Binder>
+void bind_run(Binder& statement, const run& held) {
   statement.bind_all(held.id, held.org, static_cast<int>(held.format), held.file_name, held.first_prompt,
                      nlohmann::json(held.metadata).dump(), held.created_at, held.updated_at, held.last_activity_at,
                      held.expires_at, held.expired_at, held.purged_at, held.document_hash, held.versions,
@@ -447,7 +511,8 @@ task read_task(const query& row) {
   return work;
 }
 
-void bind_task(query& statement, const task& work) {
+template <class Binder>
+void bind_task(Binder& statement, const task& work) {
   statement.bind_all(work.id, work.run, work.org, static_cast<int>(work.format), work.prompt, work.agent,
                      work.webhook_url, static_cast<int>(work.status), static_cast<int>(work.phase), work.progress,
                      work.turn_index, work.cancel_requested, work.attempts);
@@ -550,17 +615,15 @@ std::string placeholders(std::size_t count) {
   return list;
 }
 
-// "UPDATE table SET (b, c, …) = (?2, ?3, …) WHERE id = ?1" for a column list that starts with id, so the same
-// binding as an INSERT fits. An UPDATE rewrites only the index entries of the columns it sets, where REPLACE would
-// delete and re-insert the row in every index.
-std::string update_by_id(const char* table, const char* columns, std::size_t count) {
-  std::string names = columns;
-  names = names.substr(names.find(',') + 1);
-  std::string values;
-  for (std::size_t index = 2; index <= count; ++index) {
-    values += (index == 2 ? "?" : ", ?") + std::to_string(index);
+// The names in a column list such as run_columns, in order.
+std::vector<std::string> names_of(std::string_view columns) {
+  std::vector<std::string> names;
+  while (!columns.empty()) {
+    const auto end = columns.find(',');
+    names.emplace_back(columns.substr(0, end));
+    columns.remove_prefix(end == std::string_view::npos ? columns.size() : end + 2);
   }
-  return std::string("UPDATE ") + table + " SET (" + names + ") = (" + values + ") WHERE id = ?1";
+  return names;
 }
 
 // A run "is expired" (is_expired in backed_store.hpp) as SQL, for listings filtered by status.
@@ -609,8 +672,14 @@ public:
 
   // Writers take the write lock up front (IMMEDIATE), so two processes never both read and then fail to upgrade;
   // readers take none until they read, so listings never wait for a writer's lock.
-  transaction_scope transaction() { return transaction_scope(*db_, "BEGIN IMMEDIATE"); }
-  transaction_scope read_transaction() { return transaction_scope(*db_, "BEGIN DEFERRED"); }
+  transaction_scope transaction() {
+    forget_rows();
+    return transaction_scope(*db_, "BEGIN IMMEDIATE");
+  }
+  transaction_scope read_transaction() {
+    forget_rows();
+    return transaction_scope(*db_, "BEGIN DEFERRED");
+  }
 
   result<void> insert_organization(const organization& created) {
     query statement(*db_, std::string("INSERT INTO organizations (") + organization_columns + ") VALUES (" +
@@ -641,6 +710,7 @@ public:
         .run();
   }
   result<void> move_run_expiries(const org_id& org, duration retention) {
+    runs_read_.clear();
     query statement(*db_, "UPDATE runs SET expires_at = last_activity_at + ? WHERE org_id = ? AND expired_at IS NULL");
     return statement.bind_all(retention.count(), org).run();
   }
@@ -702,8 +772,9 @@ public:
   }
 
   result<std::optional<run>> run_by_id(const run_id& id) {
-    query statement(*db_, std::string("SELECT ") + run_columns + " FROM runs WHERE id = ?");
-    return one_row<run>(statement.bind(id), read_run);
+    static const std::string sql = std::string("SELECT ") + run_columns + " FROM runs WHERE id = ?";
+    query statement(*db_, sql);
+    return one_row<run>(statement.bind(id), [this](const query& row) { return remember_run(row); });
   }
   result<void> insert_run(const run& created) {
     query statement(*db_, std::string("INSERT INTO runs (") + run_columns + ") VALUES (" + placeholders(24) + ")");
@@ -711,9 +782,10 @@ public:
     return statement.run();
   }
   result<void> update_run(const run& changed) {
-    query statement(*db_, update_by_id("runs", run_columns, 24));
-    bind_run(statement, changed);
-    return statement.run();
+    row_values row;
+    bind_run(row, changed);
+    static const auto names = names_of(run_columns);
+    return update_row("runs", names, runs_read_, std::move(row.values));
   }
   result<std::vector<run>> runs_page(const org_id& org, const run_filter& filter, const std::optional<run_id>& before,
                                      std::size_t count, timestamp now) {
@@ -749,8 +821,9 @@ public:
   }
 
   result<std::optional<task>> task_by_id(const task_id& id) {
-    query statement(*db_, std::string("SELECT ") + task_columns + " FROM tasks WHERE id = ?");
-    return one_row<task>(statement.bind(id), read_task);
+    static const std::string sql = std::string("SELECT ") + task_columns + " FROM tasks WHERE id = ?";
+    query statement(*db_, sql);
+    return one_row<task>(statement.bind(id), [this](const query& row) { return remember_task(row); });
   }
   result<void> insert_task(const task& created) {
     query statement(*db_, std::string("INSERT INTO tasks (") + task_columns + ") VALUES (" + placeholders(24) + ")");
@@ -758,17 +831,10 @@ public:
     return statement.run();
   }
   result<void> update_task(const task& changed) {
-    query statement(*db_, update_by_id("tasks", task_columns, 24));
-    bind_task(statement, changed);
-    return statement.run();
-  }
-  result<void> update_task_progress(const task& changed) {
-    query statement(*db_, "UPDATE tasks SET phase = ?, progress = ?, updated_at = ? WHERE id = ?");
-    return statement.bind_all(static_cast<int>(changed.phase), changed.progress, changed.updated_at, changed.id).run();
-  }
-  result<void> update_task_lease(const task& changed) {
-    query statement(*db_, "UPDATE tasks SET lease_expires_at = ? WHERE id = ?");
-    return statement.bind_all(changed.lease->expires_at, changed.id).run();
+    row_values row;
+    bind_task(row, changed);
+    static const auto names = names_of(task_columns);
+    return update_row("tasks", names, tasks_read_, std::move(row.values));
   }
   result<std::vector<task>> tasks_page(const run_id& id, const std::optional<task_id>& before, std::size_t count) {
     query statement(*db_, before ? std::string("SELECT ") + task_columns +
@@ -796,7 +862,8 @@ public:
     query statement(*db_, std::string("SELECT ") + task_columns +
                               " FROM tasks WHERE status = 1 AND "
                               "(lease_expires_at <= ? OR (? <> '' AND lease_worker = ?))");
-    return all_rows<task>(statement.bind_all(now, worker, worker), read_task);
+    return all_rows<task>(statement.bind_all(now, worker, worker),
+                          [this](const query& row) { return remember_task(row); });
   }
 
   result<void> insert_change(const task_change& change) {
@@ -864,14 +931,16 @@ public:
     query statement(*db_, std::string("SELECT ") + run_columns +
                               " FROM runs WHERE expired_at IS NULL AND expires_at <= ? "
                               "AND queued_tasks + running_tasks = 0 LIMIT ?");
-    return all_rows<run>(statement.bind_all(now, static_cast<std::int64_t>(max_runs)), read_run);
+    return all_rows<run>(statement.bind_all(now, static_cast<std::int64_t>(max_runs)),
+                         [this](const query& row) { return remember_run(row); });
   }
   result<std::vector<run>> runs_due_for_purge(timestamp now, std::size_t max_runs) {
     query statement(*db_, std::string("SELECT ") + run_columns +
                               " FROM runs WHERE expired_at IS NOT NULL AND purged_at IS NULL "
                               "AND expires_at + (SELECT purge_after_ms FROM organizations o "
                               "WHERE o.id = runs.org_id) <= ? LIMIT ?");
-    return all_rows<run>(statement.bind_all(now, static_cast<std::int64_t>(max_runs)), read_run);
+    return all_rows<run>(statement.bind_all(now, static_cast<std::int64_t>(max_runs)),
+                         [this](const query& row) { return remember_run(row); });
   }
 
   result<std::optional<export_entry>> export_by_digest(const std::string& digest) {
@@ -900,7 +969,61 @@ public:
   }
 
 private:
+  // Rows by id as this transaction has read or written them, column by column.
+  using held_rows = std::unordered_map<std::string, std::vector<sql_value>>;
+
+  void forget_rows() {
+    runs_read_.clear();
+    tasks_read_.clear();
+  }
+
+  run remember_run(const query& row) {
+    auto values = row.values(24);
+    auto key = std::get<std::string>(values.front());
+    runs_read_.insert_or_assign(std::move(key), std::move(values));
+    return read_run(row);
+  }
+
+  task remember_task(const query& row) {
+    auto values = row.values(24);
+    auto key = std::get<std::string>(values.front());
+    tasks_read_.insert_or_assign(std::move(key), std::move(values));
+    return read_task(row);
+  }
+
+  // Sets only the columns whose value differs from the row as this transaction last saw it (all of them for a row it
+  // has not read). SQLite rewrites the index entries of every column an UPDATE sets, changed or not, and each page
+  // a commit touches is one more frame written to the WAL: a claim that set every column of its run rewrote all
+  // five of the run's index entries.
+  result<void> update_row(const char* table, const std::vector<std::string>& names, held_rows& held,
+                          std::vector<sql_value> after) {
+    auto key = std::get<std::string>(after.front());
+    const auto before = held.find(key);
+    std::string sql = std::string("UPDATE ") + table + " SET ";
+    std::vector<std::size_t> changed;
+    for (std::size_t column = 1; column < names.size(); ++column) {
+      if (before == held.end() || before->second[column] != after[column]) {
+        sql += std::string(changed.empty() ? "" : ", ") + names[column] + " = ?";
+        changed.push_back(column);
+      }
+    }
+    if (changed.empty()) {
+      return success();
+    }
+    query statement(*db_, sql + " WHERE id = ?");
+    for (const auto column : changed) {
+      statement.bind(after[column]);
+    }
+    if (auto written = statement.bind(after.front()).run(); !written) {
+      return written;
+    }
+    held.insert_or_assign(std::move(key), std::move(after));
+    return success();
+  }
+
   std::unique_ptr<database> db_;
+  held_rows runs_read_;
+  held_rows tasks_read_;
 };
 
 class sqlite_store final : public backed_store<sqlite_tables> {
