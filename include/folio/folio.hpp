@@ -5,6 +5,7 @@
 #include <folio/backed_store.hpp>
 #include <folio/blob_store.hpp>
 #include <folio/clock.hpp>
+#include <folio/conversion_route.hpp>
 #include <folio/converter.hpp>
 #include <folio/digest.hpp>
 #include <folio/document_format.hpp>
