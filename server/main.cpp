@@ -1,5 +1,8 @@
-// folio-server, first cut: it serves the health check and answers every API route with a clear "not yet" in the
-// error shape of API.md, so clients and scripts can be pointed at it while the HTTP API is being built.
+// folio-server. `serve`, first cut: it serves the health check and answers every API route with a clear "not yet" in
+// the error shape of API.md, so clients and scripts can be pointed at it while the HTTP API is being built.
+// `convert` converts one file through the converter plugins (convert_command.hpp).
+#include "convert_command.hpp"
+
 #include <folio/errors.hpp>
 #include <folio/version.hpp>
 
@@ -10,8 +13,11 @@
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace {
 
@@ -35,25 +41,22 @@ public:
   }
 };
 
-int usage() {
-  std::cerr << "usage: folio-server serve [--listen ADDR:PORT]   (default 127.0.0.1:8080, or FOLIO_LISTEN)\n";
-  return 2;
+void print_usage(std::ostream& out) {
+  out << "usage: folio-server serve [--listen ADDR:PORT]   (default 127.0.0.1:8080, or FOLIO_LISTEN)\n"
+         "       folio-server convert IN --to FMT [--page N] [--width PX] [--sheet NAME] -o OUT\n"
+         "       folio-server convert --help\n";
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  if (argc < 2 || std::string_view(argv[1]) != "serve") {
-    return usage();
-  }
+int serve(std::span<const std::string_view> arguments) {
   // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread starts
   const char* from_environment = std::getenv("FOLIO_LISTEN");
   std::string listen = from_environment != nullptr ? from_environment : "127.0.0.1:8080";
-  for (int index = 2; index < argc; ++index) {
-    if (std::string_view(argv[index]) == "--listen" && index + 1 < argc) {
-      listen = argv[++index];
+  for (std::size_t index = 0; index < arguments.size(); ++index) {
+    if (arguments[index] == "--listen" && index + 1 < arguments.size()) {
+      listen = arguments[++index];
     } else {
-      return usage();
+      print_usage(std::cerr);
+      return 2;
     }
   }
 
@@ -79,4 +82,24 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string_view> arguments(argv, argv + argc);
+  const auto command = arguments.size() > 1 ? arguments[1] : std::string_view();
+  const auto rest = std::span(arguments).subspan(std::min<std::size_t>(2, arguments.size()));
+  if (command == "serve") {
+    return serve(rest);
+  }
+  if (command == "convert") {
+    return static_cast<int>(folio_server::run_convert_command(rest));
+  }
+  if (command == "--help" || command == "-h" || command == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  print_usage(std::cerr);
+  return 2;
 }

@@ -58,6 +58,32 @@ inline std::vector<std::string_view> allowed_targets(std::string_view source) {
   return targets;
 }
 
+namespace detail {
+
+inline std::string joined(const std::vector<std::string_view>& words) {
+  std::string text;
+  for (const auto word : words) {
+    text += (text.empty() ? "" : ", ") + std::string(word);
+  }
+  return text;
+}
+
+} // namespace detail
+
+// unsupported_conversion, naming the allowed targets, for a pair API.md does not allow.
+inline result<void> check_allowed_conversion(const conversion_pair& wanted) {
+  if (is_allowed_conversion(wanted.source, wanted.target)) {
+    return success();
+  }
+  const auto targets = allowed_targets(wanted.source);
+  if (targets.empty()) {
+    return fail(errc::unsupported_conversion, "exports start from an xlsx, docx or pptx document, not " + wanted.source,
+                "format");
+  }
+  return fail(errc::unsupported_conversion,
+              wanted.source + " exports to " + detail::joined(targets) + ", not " + wanted.target, "format");
+}
+
 // The options that shape an export of this target (API.md): page and width for png, sheet for csv, none otherwise.
 inline std::vector<std::string_view> conversion_option_names(std::string_view target) {
   if (target == "png") {
@@ -70,14 +96,6 @@ inline std::vector<std::string_view> conversion_option_names(std::string_view ta
 }
 
 namespace detail {
-
-inline std::string joined(const std::vector<std::string_view>& words) {
-  std::string text;
-  for (const auto word : words) {
-    text += (text.empty() ? "" : ", ") + std::string(word);
-  }
-  return text;
-}
 
 inline bool names_option(std::string_view target, std::string_view option) {
   const auto names = conversion_option_names(target);
@@ -189,14 +207,8 @@ public:
   // The route of an allowed export: unsupported_conversion naming the allowed targets for a pair API.md does not
   // allow; plugin_not_found when no converter at hand makes it, directly or through pdf.
   [[nodiscard]] result<conversion_route> route(const conversion_pair& wanted) const {
-    if (!is_allowed_conversion(wanted.source, wanted.target)) {
-      const auto targets = allowed_targets(wanted.source);
-      if (targets.empty()) {
-        return fail(errc::unsupported_conversion,
-                    "exports start from an xlsx, docx or pptx document, not " + wanted.source, "format");
-      }
-      return fail(errc::unsupported_conversion,
-                  wanted.source + " exports to " + detail::joined(targets) + ", not " + wanted.target, "format");
+    if (auto allowed = check_allowed_conversion(wanted); !allowed) {
+      return allowed.error();
     }
     if (auto direct = find(wanted)) {
       return conversion_route({{direct, wanted}});

@@ -147,6 +147,11 @@ TEST_CASE("router refuses pairs API.md does not allow, naming the allowed target
   CHECK(docx_png.error().message == "docx exports to pdf, html, txt, odt, not png");
   CHECK(docx_png.error().param == "format");
 
+  CHECK(folio::check_allowed_conversion({"xlsx", "png"}));
+  const auto unchecked = folio::check_allowed_conversion({"pptx", "csv"});
+  REQUIRE_FALSE(unchecked);
+  CHECK(unchecked.error().message == "pptx exports to pdf, png, odp, not csv");
+
   const auto from_pdf = router.route({"pdf", "png"});
   REQUIRE_FALSE(from_pdf);
   CHECK(from_pdf.error().code == folio::errc::unsupported_conversion);
