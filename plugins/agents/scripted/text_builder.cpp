@@ -43,16 +43,18 @@ public:
   }
   folio::result<json> chart_from_table(const std::string& name, chart_kind kind, const std::string& title,
                                        const std::string& table, const json& location) {
-    return turn_.call(
-        "add_chart",
-        {{"name", name}, {"kind", to_string(kind)}, {"title", title}, {"table", table}, {"location", location}});
+    return turn_.call("add_chart", {{"name", name},
+                                    {"kind", to_string(kind)},
+                                    {"title", title},
+                                    {"data", {{"table", table}}},
+                                    {"location", location}});
   }
   folio::result<json> move_chart(const std::string& name, const json& location) {
-    return turn_.call("move_chart", {{"name", name}, {"location", location}});
+    return turn_.call("move_chart", {{"name", name}, {"to", location}});
   }
   folio::result<json> move_section(const std::string& heading, const std::optional<std::string>& after) {
     json arguments{{"heading", heading}};
-    arguments["location"] = after ? after_heading(*after) : at_end();
+    arguments["to"] = after ? after_heading(*after) : at_end();
     return turn_.call("move_section", arguments);
   }
 
@@ -108,14 +110,6 @@ folio::result<void> write_sections(turn_context& turn, const std::string& title,
   return folio::success();
 }
 
-std::string figure(std::string_view seed, std::int64_t low, std::int64_t high) {
-  auto digits = std::to_string(sample_figure(seed, low, high));
-  for (auto at = static_cast<std::ptrdiff_t>(digits.size()) - 3; at > 0; at -= 3) {
-    digits.insert(static_cast<std::size_t>(at), ",");
-  }
-  return digits;
-}
-
 folio::result<std::string> proposal(turn_context& turn, const proposal_request& wanted) {
   const auto& topic = wanted.topic;
   const auto title = "Project proposal: " + topic;
@@ -161,10 +155,11 @@ folio::result<std::string> proposal(turn_context& turn, const proposal_request& 
       {"Budget",
        "The budget by cost item, in USD:",
        {},
-       json::array({json::array({"Item", "Cost"}), json::array({"People", figure(topic + "people", 200'000, 400'000)}),
-                    json::array({"Infrastructure", figure(topic + "infra", 40'000, 120'000)}),
-                    json::array({"Licences", figure(topic + "licences", 10'000, 50'000)}),
-                    json::array({"Contingency", figure(topic + "contingency", 20'000, 60'000)})}),
+       json::array({json::array({"Item", "Cost"}),
+                    json::array({"People", sample_figure(topic + "people", 200'000, 400'000)}),
+                    json::array({"Infrastructure", sample_figure(topic + "infra", 40'000, 120'000)}),
+                    json::array({"Licences", sample_figure(topic + "licences", 10'000, 50'000)}),
+                    json::array({"Contingency", sample_figure(topic + "contingency", 20'000, 60'000)})}),
        "budget_table",
        chart_kind::pie,
        "budget_chart",
@@ -193,8 +188,8 @@ folio::result<std::string> business_review(turn_context& turn, const business_re
   json revenue = json::array({json::array({"Month", "Revenue", "Target"})});
   for (int month = 0; month < 3; ++month) {
     const auto name = std::string(months.at(static_cast<std::size_t>((quarter - 1) * 3 + month)));
-    revenue.push_back(
-        {name, figure(period + name, 300'000, 600'000), figure(period + name + "target", 350'000, 500'000)});
+    revenue.push_back({name, sample_figure(period + name, 300'000, 600'000),
+                       sample_figure(period + name + "target", 350'000, 500'000)});
   }
   std::vector<section_plan> sections{
       {"Executive Summary",
@@ -245,9 +240,9 @@ folio::result<std::string> business_review(turn_context& turn, const business_re
 
 folio::result<std::string> report(turn_context& turn, const report_request& wanted) {
   const auto& topic = wanted.topic;
-  json findings = json::array({json::array({"Segment", "Share"})});
+  json findings = json::array({json::array({"Segment", "Share (%)"})});
   for (const auto* segment : {"Enterprise", "Mid-market", "Small business"}) {
-    findings.push_back({segment, std::to_string(sample_figure(topic + segment, 1'000, 5'000) / 100) + "%"});
+    findings.push_back({segment, sample_figure(topic + segment, 1'000, 5'000) / 100});
   }
   std::vector<section_plan> sections{
       {"Executive Summary",
