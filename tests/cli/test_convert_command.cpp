@@ -22,9 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path corpus_dir{FOLIO_CORPUS_DIR};
-
 std::string corpus_file(const std::string& relative) {
+  const fs::path corpus_dir{FOLIO_CORPUS_DIR};
   INFO("the shared corpus must exist at " << corpus_dir.string() << " (../shared/corpus from the project root)");
   REQUIRE(fs::is_directory(corpus_dir / "files"));
   const auto path = corpus_dir / "files" / relative;
@@ -141,7 +140,9 @@ TEST_CASE("convert --help lists API.md's export table and the options") {
     const std::string source = cells[1];
     const std::string targets = cells[2];
     INFO(row);
-    CHECK_THAT(help.out, Catch::Contains("  " + source + " to " + targets + "\n"));
+    std::string line = "  " + source;
+    line += " to " + targets + "\n";
+    CHECK_THAT(help.out, Catch::Contains(line));
     std::string from_core;
     for (const auto target : folio::allowed_targets(source)) {
       from_core += (from_core.empty() ? "" : ", ") + std::string(target);
