@@ -313,24 +313,11 @@ public:
   result<std::optional<claimed_turn>> claim_next(const std::string& worker, timestamp now, duration lease) override {
     const std::lock_guard lock(mutex_);
     [[maybe_unused]] auto tx = rows_.transaction();
-    FOLIO_TRY_ROWS(candidate, rows_.next_claimable_task());
-    if (!candidate) {
-      return std::optional<claimed_turn>{};
+    FOLIO_TRY_ROWS(claimed, claim(worker, now, lease));
+    if (claimed) {
+      FOLIO_TRY_WRITE(tx.commit());
     }
-    FOLIO_TRY_ROWS(work, rows_.task_by_id(*candidate));
-    FOLIO_TRY_ROWS(from, rows_.run_by_id(work->run));
-    FOLIO_TRY_WRITE(apply(*work, task_event::claim, now));
-    work->lease = task_lease{worker, now + lease, next_lease_token(*work)};
-    FOLIO_TRY_WRITE(rows_.adjust_queued_count(-1));
-    --from->queued_tasks;
-    ++from->running_tasks;
-    from->status = derive_run_status(*from, false);
-    from->updated_at = now;
-    FOLIO_TRY_WRITE(rows_.update_task(*work));
-    FOLIO_TRY_WRITE(rows_.update_run(*from));
-    FOLIO_TRY_ROWS(change, record_change(*work));
-    FOLIO_TRY_WRITE(tx.commit());
-    return std::optional<claimed_turn>{claimed_turn{*work, *from, std::move(change)}};
+    return claimed;
   }
 
   result<heartbeat_answer> heartbeat(const task_id& id, std::uint64_t lease_token, timestamp now,
@@ -363,20 +350,19 @@ public:
   result<task_change> commit_turn(const turn_commit& landed, timestamp now) override {
     const std::lock_guard lock(mutex_);
     [[maybe_unused]] auto tx = rows_.transaction();
-    FOLIO_TRY_ROWS(work, leased_task(landed.task, landed.lease_token));
-    FOLIO_TRY_WRITE(apply(work, task_event::complete, now));
-    work.credits_used = landed.credits;
-    FOLIO_TRY_ROWS(target, rows_.run_by_id(work.run));
-    target->document_hash = landed.document_hash;
-    target->state = landed.state;
-    target->document_changed_externally = false;
-    target->credits_used += landed.credits;
-    ++target->versions;
-    FOLIO_TRY_WRITE(
-        rows_.insert_version(document_version{target->id, target->versions, landed.document_hash, work.id, now}));
-    FOLIO_TRY_ROWS(change, finish(work, *target, now, true));
+    FOLIO_TRY_ROWS(change, land(landed, now));
     FOLIO_TRY_WRITE(tx.commit());
     return change;
+  }
+
+  result<turn_handover> commit_turn_and_claim_next(const turn_commit& landed, const std::string& worker, timestamp now,
+                                                   duration lease) override {
+    const std::lock_guard lock(mutex_);
+    [[maybe_unused]] auto tx = rows_.transaction();
+    FOLIO_TRY_ROWS(change, land(landed, now));
+    FOLIO_TRY_ROWS(claimed, claim(worker, now, lease));
+    FOLIO_TRY_WRITE(tx.commit());
+    return turn_handover{std::move(change), std::move(claimed)};
   }
 
   result<task_change> finish_turn(const task_id& id, std::uint64_t lease_token, task_event outcome,
@@ -581,6 +567,43 @@ private:
       return fail(errc::lease_lost, "this worker no longer holds task " + id.str());
     }
     return std::move(*found);
+  }
+
+  // The oldest claimable task, running under a new lease; nothing when no task can run now.
+  result<std::optional<claimed_turn>> claim(const std::string& worker, timestamp now, duration lease) {
+    FOLIO_TRY_ROWS(candidate, rows_.next_claimable_task());
+    if (!candidate) {
+      return std::optional<claimed_turn>{};
+    }
+    FOLIO_TRY_ROWS(work, rows_.task_by_id(*candidate));
+    FOLIO_TRY_ROWS(from, rows_.run_by_id(work->run));
+    FOLIO_TRY_WRITE(apply(*work, task_event::claim, now));
+    work->lease = task_lease{worker, now + lease, next_lease_token(*work)};
+    FOLIO_TRY_WRITE(rows_.adjust_queued_count(-1));
+    --from->queued_tasks;
+    ++from->running_tasks;
+    from->status = derive_run_status(*from, false);
+    from->updated_at = now;
+    FOLIO_TRY_WRITE(rows_.update_task(*work));
+    FOLIO_TRY_WRITE(rows_.update_run(*from));
+    FOLIO_TRY_ROWS(change, record_change(*work));
+    return std::optional<claimed_turn>{claimed_turn{*work, *from, std::move(change)}};
+  }
+
+  // A turn's document version, agent state, credits and completion, under the lease that played it.
+  result<task_change> land(const turn_commit& landed, timestamp now) {
+    FOLIO_TRY_ROWS(work, leased_task(landed.task, landed.lease_token));
+    FOLIO_TRY_WRITE(apply(work, task_event::complete, now));
+    work.credits_used = landed.credits;
+    FOLIO_TRY_ROWS(target, rows_.run_by_id(work.run));
+    target->document_hash = landed.document_hash;
+    target->state = landed.state;
+    target->document_changed_externally = false;
+    target->credits_used += landed.credits;
+    ++target->versions;
+    FOLIO_TRY_WRITE(
+        rows_.insert_version(document_version{target->id, target->versions, landed.document_hash, work.id, now}));
+    return finish(work, *target, now, true);
   }
 
   // Every claim of a task counts an attempt, so the attempt number is a fencing token: a worker presumed dead holds

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -326,28 +327,27 @@ private:
     while (true) {
       // Read before claiming: a submission that lands after a fruitless claim is then seen, not slept through.
       const auto submissions_before = submissions_.load();
-      {
-        const std::lock_guard lock(mutex_);
-        if (state_ != lifecycle::running) {
-          return;
-        }
-        // Counted until the claimed turn is registered, so a shutdown's grace also waits for a claim under way.
-        ++claims_in_flight_;
+      // Counted until the claimed turn is registered, so a shutdown's grace also waits for a claim under way.
+      if (!begin_claim()) {
+        return;
       }
       auto claimed = store_.claim_next(config_.worker_name, clock_.now(), config_.lease);
       if (!claimed || !claimed.value()) {
+        end_claim();
         std::unique_lock lock(mutex_);
-        --claims_in_flight_;
-        turns_done_.notify_all();
         work_ready_.wait_for(lock, config_.poll_interval,
                              [&] { return submissions_.load() != submissions_before || state_ != lifecycle::running; });
         continue;
       }
-      run_claimed(std::move(*claimed.value()));
+      // A turn that lands hands its worker the next task, claimed in the same transaction.
+      std::optional<claimed_turn> next = std::move(*claimed.value());
+      while (next) {
+        next = run_claimed(std::move(*next));
+      }
     }
   }
 
-  void run_claimed(claimed_turn claimed) {
+  std::optional<claimed_turn> run_claimed(claimed_turn claimed) {
     auto turn = std::make_shared<active_turn>();
     turn->id = claimed.work.id;
     turn->lease_token = claimed.work.lease->token;
@@ -360,9 +360,27 @@ private:
     }
     events_.publish(claimed.change);
     const auto finished = play_turn(*turn, claimed);
-    finish(*turn, finished);
+    auto next = finish(*turn, finished);
     const std::lock_guard lock(mutex_);
     active_.erase(turn->id);
+    turns_done_.notify_all();
+    return next;
+  }
+
+  // Counts a claim under way unless the engine has stopped taking work.
+  bool begin_claim() {
+    const std::lock_guard lock(mutex_);
+    if (state_ != lifecycle::running) {
+      return false;
+    }
+    ++claims_in_flight_;
+    return true;
+  }
+
+  // A claim under way that took nothing.
+  void end_claim() {
+    const std::lock_guard lock(mutex_);
+    --claims_in_flight_;
     turns_done_.notify_all();
   }
 
@@ -437,11 +455,13 @@ private:
     return blobs_.put(bytes);
   }
 
-  void finish(active_turn& turn, const turn_end& end) {
+  // Writes the turn's outcome. A landed turn also claims its worker's next task while the engine takes work.
+  std::optional<claimed_turn> finish(active_turn& turn, const turn_end& end) {
     const auto now = clock_.now();
     result<task_change> written = fail(errc::internal);
+    std::optional<claimed_turn> next;
     switch (end.event) {
-    case task_event::complete: written = store_.commit_turn(*end.landed, now); break;
+    case task_event::complete: written = land(*end.landed, now, next); break;
     case task_event::release: written = store_.release_turn(turn.id, turn.lease_token, now); break;
     default: written = store_.finish_turn(turn.id, turn.lease_token, end.event, end.failure, now); break;
     }
@@ -454,6 +474,22 @@ private:
       events_.publish(written.value());
     }
     // On lease_lost another worker owns the task now; what this one wrote as a blob is collected as unreferenced.
+    return next;
+  }
+
+  result<task_change> land(const turn_commit& landed, timestamp now, std::optional<claimed_turn>& next) {
+    if (!begin_claim()) {
+      return store_.commit_turn(landed, now);
+    }
+    auto handed = store_.commit_turn_and_claim_next(landed, config_.worker_name, now, config_.lease);
+    if (!handed || !handed.value().next) {
+      end_claim();
+    }
+    if (!handed) {
+      return handed.error();
+    }
+    next = std::move(handed.value().next);
+    return std::move(handed.value().landed);
   }
 
   void heartbeat_loop() {

@@ -53,6 +53,12 @@ struct claimed_turn {
   task_change change;
 };
 
+// A landed turn and the task claimed after it, by the same transaction.
+struct turn_handover {
+  task_change landed;
+  std::optional<claimed_turn> next;
+};
+
 struct heartbeat_answer {
   timestamp lease_expires_at;
   bool cancel_requested = false;
@@ -127,6 +133,11 @@ public:
   virtual result<std::optional<task_change>> report_progress(const task_id& id, std::uint64_t lease_token,
                                                              task_phase phase, int progress, timestamp now) = 0;
   virtual result<task_change> commit_turn(const turn_commit& landed, timestamp now) = 0;
+  // commit_turn, then claim_next for `worker`, in one transaction: a worker that goes on working pays one commit per
+  // turn instead of two. The claim sees the landed turn, so it may hand out the same run's next task. If the commit
+  // is refused, nothing is claimed.
+  virtual result<turn_handover> commit_turn_and_claim_next(const turn_commit& landed, const std::string& worker,
+                                                           timestamp now, duration lease) = 0;
   // Ends a turn without landing it (fail or stop_cancelled): the run's document and state stay as they were.
   virtual result<task_change> finish_turn(const task_id& id, std::uint64_t lease_token, task_event outcome,
                                           const std::optional<error>& failure, timestamp now) = 0;

@@ -326,6 +326,64 @@ TEMPLATE_TEST_CASE("store lands a committed turn in one step", "[store][conforma
   CHECK(versions.value()[0].written_by == created.created.id);
 }
 
+TEMPLATE_TEST_CASE("store lands a turn and hands its worker the next task in one step", "[store][conformance]",
+                   FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const auto first = w.create("turn 1");
+  const auto second = w.resume(first.run_after.id, "turn 2");
+  const auto other = w.create("other run");
+  const auto claimed = w.claim("w1");
+  const auto parallel = w.claim("w2");
+  REQUIRE(claimed);
+  REQUIRE(parallel);
+  CHECK(parallel->work.id == other.created.id);
+
+  folio::turn_commit landed{claimed->work.id, claimed->work.lease->token, folio_conformance::hash_a, {}, 12};
+  landed.state.memory = {{"turn", 1}};
+  w.fixture.clock.advance(5ms);
+  auto handed = w.store.commit_turn_and_claim_next(landed, "w1", w.fixture.clock.now(), 30s);
+  REQUIRE(handed);
+  CHECK(handed.value().landed.snapshot.id == first.created.id);
+  CHECK(handed.value().landed.snapshot.status == folio::task_status::completed);
+  CHECK(handed.value().landed.snapshot.credits_used == 12);
+  // The run's next turn was waiting for this one: it is handed out at once, starting from what just landed.
+  const auto& next = handed.value().next;
+  REQUIRE(next);
+  CHECK(next->work.id == second.created.id);
+  CHECK(next->work.status == folio::task_status::running);
+  CHECK(next->work.lease->worker == "w1");
+  CHECK(next->from.document_hash == folio_conformance::hash_a);
+  CHECK(next->from.state.memory.at("turn") == 1);
+  CHECK(next->change.snapshot.status == folio::task_status::running);
+  CHECK(w.get_task(first.created.id).status == folio::task_status::completed);
+  CHECK(w.get_task(second.created.id).status == folio::task_status::running);
+  CHECK(w.get_run(first.run_after.id).credits_used == 12);
+
+  // Nothing left to claim: the turn lands all the same.
+  auto alone = w.store.commit_turn_and_claim_next(
+      {other.created.id, parallel->work.lease->token, folio_conformance::hash_b, {}, 3}, "w2", w.fixture.clock.now(),
+      30s);
+  REQUIRE(alone);
+  CHECK_FALSE(alone.value().next);
+  CHECK(w.get_run(other.run_after.id).status == folio::run_status::completed);
+}
+
+TEMPLATE_TEST_CASE("store claims nothing with a commit it refuses", "[store][conformance]", FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const auto first = w.create("turn 1");
+  const auto stale = w.claim("w1", 1s);
+  REQUIRE(stale);
+  const auto waiting = w.create("waiting run");
+  w.fixture.clock.advance(2s);
+  REQUIRE(w.store.recover_expired_leases(w.fixture.clock.now()));
+
+  folio::turn_commit late{first.created.id, stale->work.lease->token, folio_conformance::hash_a, {}, 5};
+  CHECK(w.store.commit_turn_and_claim_next(late, "w1", w.fixture.clock.now(), 30s).error() == folio::errc::lease_lost);
+  CHECK(w.get_task(first.created.id).status == folio::task_status::queued);
+  CHECK(w.get_task(waiting.created.id).status == folio::task_status::queued);
+  CHECK(w.get_run(first.run_after.id).credits_used == 0);
+}
+
 TEMPLATE_TEST_CASE("store keeps the run as it was when a turn fails or stops on a cancel", "[store][conformance]",
                    FOLIO_STORE_FIXTURES) {
   folio_conformance::world<TestType> w;
