@@ -34,7 +34,7 @@ public:
     return turn_.call("add_slide", arguments);
   }
   folio::result<json> notes(const std::string& slide, const std::string& text) {
-    return turn_.call("set_notes", {{"slide", slide}, {"text", text}});
+    return turn_.call("set_notes", {{"slide", slide}, {"notes", text}});
   }
   folio::result<json> table(const std::string& slide, const std::string& name, const json& rows) {
     return turn_.call("add_table", {{"slide", slide}, {"name", name}, {"rows", rows}});
@@ -54,7 +54,7 @@ public:
                                     {"series", all}});
   }
   folio::result<json> move_shape(const std::string& name, const std::string& slide) {
-    return turn_.call("move_shape", {{"name", name}, {"slide", slide}});
+    return turn_.call("move_shape", {{"shape", name}, {"to_slide", slide}});
   }
 
 private:
