@@ -60,9 +60,9 @@ public:
 
   folio::result<json> add_sheet(const std::string& name) { return turn_.call("add_sheet", {{"name", name}}); }
   folio::result<json> rename_sheet(const std::string& from, const std::string& to) {
-    return turn_.call("rename_sheet", {{"name", from}, {"new_name", to}});
+    return turn_.call("rename_sheet", {{"sheet", from}, {"new_name", to}});
   }
-  folio::result<json> delete_sheet(const std::string& name) { return turn_.call("delete_sheet", {{"name", name}}); }
+  folio::result<json> delete_sheet(const std::string& name) { return turn_.call("delete_sheet", {{"sheet", name}}); }
   folio::result<json> write(const std::string& sheet, const std::string& top_left, const json& rows) {
     return turn_.call("write_range", {{"sheet", sheet}, {"cell", top_left}, {"values", rows}});
   }
@@ -72,7 +72,7 @@ public:
   folio::result<json> emphasise(const std::string& sheet, const std::string& cells, bool with_fill) {
     json style{{"sheet", sheet}, {"range", cells}, {"bold", true}};
     if (with_fill) {
-      style["fill"] = "#DDEBF7";
+      style["fill_color"] = "#DDEBF7";
     }
     return turn_.call("set_style", style);
   }
@@ -83,19 +83,19 @@ public:
     return turn_.call("freeze_panes", {{"sheet", sheet}, {"rows", rows}, {"columns", columns}});
   }
   folio::result<json> name_range(const std::string& name, const std::string& sheet, const std::string& cells) {
-    return turn_.call("add_named_range", {{"name", name}, {"sheet", sheet}, {"range", cells}});
+    return turn_.call("add_named_range", {{"name", name}, {"range", sheet_reference(sheet) + "!" + cells}});
   }
   folio::result<json> chart(const std::string& sheet, const std::string& name, chart_kind kind,
                             const std::string& cells, const std::string& title, const std::string& anchor) {
     return turn_.call("add_chart", {{"sheet", sheet},
                                     {"name", name},
                                     {"kind", to_string(kind)},
-                                    {"range", cells},
+                                    {"data_range", cells},
                                     {"title", title},
                                     {"anchor", anchor}});
   }
   folio::result<json> move_chart(const std::string& name, const std::string& sheet, const std::string& anchor) {
-    return turn_.call("move_chart", {{"name", name}, {"sheet", sheet}, {"anchor", anchor}});
+    return turn_.call("move_chart", {{"chart", name}, {"sheet", sheet}, {"anchor", anchor}});
   }
 
 private:
