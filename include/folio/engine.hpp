@@ -43,6 +43,10 @@ struct engine_config {
   // it can take back at once the tasks it held when it died.
   std::string worker_name = "local";
   std::string default_agent;
+  // The engine's own phase reports (agent_turn as the agent starts, saving as the document is saved) are stored only
+  // once the phase has lasted this long: a phase too short for anyone to see costs no transaction. The agent's own
+  // progress reports are stored at once.
+  duration phase_report_delay = std::chrono::milliseconds{100};
 };
 
 // Finds the agent a task names (empty: the default).
@@ -272,6 +276,12 @@ public:
 private:
   enum class lifecycle { idle, running, draining, stopped };
 
+  struct pending_report {
+    task_phase phase = task_phase::agent_turn;
+    int progress = 0;
+    std::chrono::steady_clock::time_point since;
+  };
+
   // What the engine knows of a turn in flight on one of its workers.
   struct active_turn {
     task_id id;
@@ -281,6 +291,12 @@ private:
     std::atomic<bool> lease_lost{false};
     // A blob written but not yet committed: never collected meanwhile.
     std::string pending_hash;
+    // Orders the turn's progress writes; guards what follows.
+    std::mutex reports;
+    // The engine's phase report, stored once the phase has lasted phase_report_delay.
+    std::optional<pending_report> pending;
+    // Set when the turn's outcome is about to be written: no report may follow it.
+    bool reports_closed = false;
   };
 
   class services final : public turn_services {
@@ -314,13 +330,70 @@ private:
     }
   }
 
+  // The agent's progress: stored at once, in place of the engine's pending report (the same phase, further on).
   void report(active_turn& turn, task_phase phase, int progress) {
+    const std::lock_guard lock(turn.reports);
+    if (turn.reports_closed) {
+      return;
+    }
+    turn.pending.reset();
+    store_report(turn, phase, progress);
+  }
+
+  // The engine's own phase report: kept until the phase has lasted phase_report_delay (see store_due_reports). The
+  // phase it replaces is stored first if it lasted that long.
+  void defer_report(active_turn& turn, task_phase phase, int progress) {
+    const std::lock_guard lock(turn.reports);
+    store_if_due(turn, std::chrono::steady_clock::now());
+    turn.pending = pending_report{phase, progress, std::chrono::steady_clock::now()};
+  }
+
+  // Before the turn's outcome is written: the last phase is stored if it lasted long enough, and nothing after it.
+  void close_reports(active_turn& turn) {
+    const std::lock_guard lock(turn.reports);
+    store_if_due(turn, std::chrono::steady_clock::now());
+    turn.pending.reset();
+    turn.reports_closed = true;
+  }
+
+  // Stores the pending reports of turns whose phase has lasted phase_report_delay, so a long phase shows while it
+  // lasts.
+  void store_due_reports() {
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& turn : active_turns_now()) {
+      const std::lock_guard lock(turn->reports);
+      if (!turn->reports_closed) {
+        store_if_due(*turn, now);
+      }
+    }
+  }
+
+  // Under turn.reports.
+  void store_if_due(active_turn& turn, std::chrono::steady_clock::time_point now) {
+    if (turn.pending && now - turn.pending->since >= config_.phase_report_delay) {
+      const auto due = *turn.pending;
+      turn.pending.reset();
+      store_report(turn, due.phase, due.progress);
+    }
+  }
+
+  void store_report(active_turn& turn, task_phase phase, int progress) {
     auto change = store_.report_progress(turn.id, turn.lease_token, phase, progress, clock_.now());
     if (change && change.value()) {
       events_.publish(*change.value());
     } else if (!change && change.error().code == errc::lease_lost) {
       turn.lease_lost = true;
     }
+  }
+
+  std::vector<std::shared_ptr<active_turn>> active_turns_now() {
+    const std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<active_turn>> turns;
+    turns.reserve(active_.size());
+    for (const auto& [id, turn] : active_) {
+      turns.push_back(turn);
+    }
+    return turns;
   }
 
   void work_loop() {
@@ -409,7 +482,7 @@ private:
     if (!chosen) {
       return {task_event::fail, chosen.error(), {}};
     }
-    report(turn, task_phase::agent_turn, 10);
+    defer_report(turn, task_phase::agent_turn, 10);
     services host(*this, turn, *opened.value());
     const turn_input input{work.run,
                            work.id,
@@ -433,7 +506,7 @@ private:
     if (!played) {
       return {task_event::fail, played.error(), {}};
     }
-    report(turn, task_phase::saving, 95);
+    defer_report(turn, task_phase::saving, 95);
     auto saved = opened.value()->save();
     if (!saved) {
       return {task_event::fail, saved.error(), {}};
@@ -457,6 +530,7 @@ private:
 
   // Writes the turn's outcome. A landed turn also claims its worker's next task while the engine takes work.
   std::optional<claimed_turn> finish(active_turn& turn, const turn_end& end) {
+    close_reports(turn);
     const auto now = clock_.now();
     result<task_change> written = fail(errc::internal);
     std::optional<claimed_turn> next;
@@ -492,16 +566,17 @@ private:
     return std::move(handed.value().landed);
   }
 
+  // Renews the leases of this engine's turns every heartbeat_interval (and learns of cancels), and stores the phase
+  // reports that have become due in between.
   void heartbeat_loop() {
-    while (sleep_unless_stopped(config_.heartbeat_interval)) {
-      std::vector<std::shared_ptr<active_turn>> turns;
-      {
-        const std::lock_guard lock(mutex_);
-        for (const auto& [id, turn] : active_) {
-          turns.push_back(turn);
-        }
+    auto next_heartbeat = std::chrono::steady_clock::now() + config_.heartbeat_interval;
+    while (sleep_unless_stopped(std::min(config_.heartbeat_interval, config_.phase_report_delay))) {
+      store_due_reports();
+      if (std::chrono::steady_clock::now() < next_heartbeat) {
+        continue;
       }
-      for (const auto& turn : turns) {
+      next_heartbeat = std::chrono::steady_clock::now() + config_.heartbeat_interval;
+      for (const auto& turn : active_turns_now()) {
         auto answer = store_.heartbeat(turn->id, turn->lease_token, clock_.now(), config_.lease);
         if (answer && answer.value().cancel_requested) {
           turn->cancel = true;

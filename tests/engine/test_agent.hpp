@@ -1,6 +1,6 @@
 // A test agent and a line-based test editor for the engine's tests. The document is plain text, one line per
-// "append"; the agent obeys small prompts ("append X", "slow N", "fail", "wait for cancel") and logs every turn it
-// plays, so tests can check order and exactly-once execution.
+// "append"; the agent obeys small prompts ("append X", "slow N", "quiet N", "fail", "wait for cancel") and logs every
+// turn it plays, so tests can check order and exactly-once execution.
 #pragma once
 
 #include <folio/agent.hpp>
@@ -98,15 +98,18 @@ private:
     if (verb == "fail") {
       return folio::fail(folio::errc::prompt_not_understood, "this agent does not understand 'fail'");
     }
-    if (verb == "slow" || verb == "wait") {
-      // "slow N": N steps of 5 ms; "wait for cancel": steps until the host says stop.
+    if (verb == "slow" || verb == "quiet" || verb == "wait") {
+      // "slow N": N steps of 5 ms, each reported; "quiet N": the same without reports; "wait for cancel": steps until
+      // the host says stop.
       int steps = 0;
       words >> steps;
       for (int step = 0; verb == "wait" || step < steps; ++step) {
         if (services.cancel_requested()) {
           return folio::fail(folio::errc::cancelled, "stopped on request");
         }
-        services.report_progress(verb == "wait" ? 50 : (step + 1) * 100 / steps);
+        if (verb != "quiet") {
+          services.report_progress(verb == "wait" ? 50 : (step + 1) * 100 / steps);
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds{5});
       }
     }

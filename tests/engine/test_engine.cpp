@@ -219,6 +219,43 @@ TEST_CASE("engine streams each change once, in order, and resumes after a sequen
         folio::errc::not_found);
 }
 
+TEST_CASE("engine shows the agent's phase once it has lasted a moment, though the agent reports nothing", "[engine]") {
+  folio::system_clock clock;
+  bench b(clock);
+  auto config = fast_config();
+  config.phase_report_delay = 20ms;
+  auto engine = b.make_engine(config);
+  REQUIRE(engine->start());
+  const auto created = submit_ok(*engine, b.request("quiet 80 report"));
+  auto seen = b.store.load_task(created.created.id).value();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (seen.phase != folio::task_phase::agent_turn && !folio::is_terminal(seen.status) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(2ms);
+    seen = b.store.load_task(created.created.id).value();
+  }
+  CHECK(seen.status == folio::task_status::running);
+  CHECK(seen.phase == folio::task_phase::agent_turn);
+  CHECK(seen.progress == 10);
+  CHECK(wait_ok(*engine, b.org, created.created.id).status == folio::task_status::completed);
+}
+
+TEST_CASE("engine records no phase of a turn too quick to be seen", "[engine]") {
+  folio::system_clock clock;
+  bench b(clock);
+  auto config = fast_config();
+  config.phase_report_delay = 1h;
+  auto engine = b.make_engine(config);
+  REQUIRE(engine->start());
+  const auto created = submit_ok(*engine, b.request("append quick"));
+  CHECK(wait_ok(*engine, b.org, created.created.id).status == folio::task_status::completed);
+  const auto changes = b.store.list_task_events(b.org, created.created.id, 0).value();
+  REQUIRE(changes.size() == 3);
+  CHECK(changes[0].snapshot.phase == folio::task_phase::queued);
+  CHECK(changes[1].snapshot.phase == folio::task_phase::loading_state);
+  CHECK(changes[2].snapshot.phase == folio::task_phase::done);
+}
+
 TEST_CASE("engine answers a sync wait with the running task when its limit passes", "[engine]") {
   folio::system_clock clock;
   bench b(clock);
