@@ -278,7 +278,13 @@ folio::result<std::string> financial_model(turn_context& turn, const financial_m
   const auto i = sheet_reference(income) + "!";
   const auto c = sheet_reference(cash) + "!";
 
+  // Every sheet exists before any formula is written: a formula naming a sheet that does not exist yet is an error
+  // (#NAME?) that stays one.
   FOLIO_SCRIPTED_TRY(take_first_sheet(turn, book, assumptions));
+  for (const auto& sheet : {income, cash, balance}) {
+    FOLIO_SCRIPTED_TRY(book.add_sheet(sheet));
+    remember_sheet(turn, sheet);
+  }
   FOLIO_SCRIPTED_TRY(book.write(
       assumptions, "A1",
       json::array({json::array({company + ": assumptions", nullptr}),
@@ -319,8 +325,6 @@ folio::result<std::string> financial_model(turn_context& turn, const financial_m
     }
     income_rows.push_back(row);
   }
-  FOLIO_SCRIPTED_TRY(book.add_sheet(income));
-  remember_sheet(turn, income);
   FOLIO_SCRIPTED_TRY(book.write(income, "A1", income_rows));
 
   // Cash flow: net income plus depreciation less capex; closing cash carries forward.
@@ -343,8 +347,6 @@ folio::result<std::string> financial_model(turn_context& turn, const financial_m
     }
     cash_rows.push_back(row);
   }
-  FOLIO_SCRIPTED_TRY(book.add_sheet(cash));
-  remember_sheet(turn, cash);
   FOLIO_SCRIPTED_TRY(book.write(cash, "A1", cash_rows));
 
   // Balance sheet: assets are cash and PP&E; equity is opening capital plus retained earnings, so the check row is
@@ -378,8 +380,6 @@ folio::result<std::string> financial_model(turn_context& turn, const financial_m
     balance_rows.push_back(row);
   }
   balance_rows.push_back(json::array({"Opening PP&E", 0, nullptr, nullptr}));
-  FOLIO_SCRIPTED_TRY(book.add_sheet(balance));
-  remember_sheet(turn, balance);
   FOLIO_SCRIPTED_TRY(book.write(balance, "A1", balance_rows));
 
   for (const auto& [sheet, last] : {std::pair{income, 10}, std::pair{cash, 7}, std::pair{balance, 9}}) {
