@@ -1,0 +1,113 @@
+// What memory saves a follow-up turn: the scripted agent plays the same follow-up ("Set 'Q3 Sales'!A9 to Reviewed")
+// on workbooks of 1, 5 and 20 sheets, once with the memory it saved when it built the workbook, once with that
+// memory taken away, so that it must inspect the document (one outline) before it can act, as an agent without
+// durable memory would on every turn. A turn here is what the engine does for one: open the run's document in an
+// editor, play the agent, save. Counters: the turn's credits and outline reads; time is wall time per turn.
+#include <folio/plugin_loader.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace {
+
+folio::loaded_plugin load(const char* file) {
+  auto plugin = folio::load_plugin(file);
+  if (!plugin) {
+    std::cerr << plugin.error().message << "\n";
+    std::exit(1); // NOLINT(concurrency-mt-unsafe): before any benchmark thread
+  }
+  return std::move(plugin).value();
+}
+
+class services final : public folio::turn_services {
+public:
+  explicit services(folio::editor& document) : document_(document) {}
+  void report_progress(int) override {}
+  bool cancel_requested() override { return false; }
+  folio::editor& document() override { return document_; }
+
+private:
+  folio::editor& document_;
+};
+
+struct harness {
+  folio::loaded_plugin agent_plugin = load(FOLIO_SCRIPTED_PLUGIN);
+  folio::loaded_plugin office_plugin = load(FOLIO_LIBREOFFICE_PLUGIN);
+  std::unique_ptr<folio::agent> agent = agent_plugin.make_agent().value();
+  std::unique_ptr<folio::editor_factory> editors = office_plugin.make_editor_factory({{"processes", 1}}).value();
+
+  struct turn_result {
+    std::string bytes;
+    folio::agent_state state;
+    std::int64_t credits = 0;
+  };
+
+  turn_result play(const std::string& bytes, const std::string& prompt, const folio::agent_state& state, int index) {
+    auto editor = editors->open(folio::document_format::excel, bytes).value();
+    services host(*editor);
+    folio::turn_input input;
+    input.prompt = prompt;
+    input.format = folio::document_format::excel;
+    input.turn_index = index;
+    input.state = state;
+    auto output = agent->run_turn(input, host);
+    if (!output) {
+      std::cerr << prompt << ": " << output.error().message << "\n";
+      std::exit(1); // NOLINT(concurrency-mt-unsafe): a broken setup, not a measurement
+    }
+    return {editor->save().value(), output.value().state, output.value().credits_used};
+  }
+};
+
+harness& shared() {
+  static harness made;
+  return made;
+}
+
+// A sales report and sheets-1 forecasts linked to it: every sheet has a table of formulas.
+const harness::turn_result& workbook(int sheets) {
+  static std::map<int, harness::turn_result> built;
+  if (auto found = built.find(sheets); found != built.end()) {
+    return found->second;
+  }
+  auto made = shared().play({}, "Create a Q3 sales report", {}, 1);
+  for (int sheet = 2; sheet <= sheets; ++sheet) {
+    made = shared().play(made.bytes, "Add a forecast tab for FY" + std::to_string(25 + sheet), made.state, sheet);
+  }
+  return built.emplace(sheets, std::move(made)).first->second;
+}
+
+void follow_up(benchmark::State& state, bool with_memory) {
+  const auto sheets = static_cast<int>(state.range(0));
+  const auto& base = workbook(sheets);
+  auto start = base.state;
+  if (!with_memory) {
+    start.memory = nlohmann::json::object();
+  }
+  std::int64_t credits = 0;
+  for (auto _ : state) {
+    credits = shared().play(base.bytes, "Set 'Q3 Sales'!A9 to Reviewed", start, sheets + 1).credits;
+  }
+  state.counters["credits"] = static_cast<double>(credits);
+  state.counters["sheets"] = sheets;
+}
+
+void follow_up_with_memory(benchmark::State& state) {
+  follow_up(state, true);
+}
+
+void follow_up_inspecting_first(benchmark::State& state) {
+  follow_up(state, false);
+}
+
+BENCHMARK(follow_up_with_memory)->Arg(1)->Arg(5)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(follow_up_inspecting_first)->Arg(1)->Arg(5)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+} // namespace
+
+BENCHMARK_MAIN();
