@@ -19,7 +19,7 @@
 //   next_claimable_task()               the oldest queued task of a run with no earlier unfinished task
 //                                       and nothing running
 //   tasks_with_ended_leases(now, worker) running tasks whose lease expired at `now`, or is held by `worker`
-//   insert_change, last_change_sequence(task), changes_after(task, sequence)
+//   append_change(id, snapshot) → its sequence, one after the task's last change; changes_after(task, sequence)
 //   insert_version, versions(run), delete_versions(run) → their hashes, hash_referenced(hash)
 //   runs_due_for_expiry(now, max), runs_due_for_purge(now, max)  (purge: expired, not purged,
 //                                       now >= expires_at + the organization's purge_after)
@@ -611,10 +611,9 @@ private:
   static std::uint64_t next_lease_token(const task& work) { return work.attempts; }
 
   result<task_change> record_change(const task& snapshot) {
-    FOLIO_TRY_ROWS(last, rows_.last_change_sequence(snapshot.id));
-    task_change change{ids_.next<event_id>(), last + 1, snapshot};
-    FOLIO_TRY_WRITE(rows_.insert_change(change));
-    return change;
+    const auto id = ids_.next<event_id>();
+    FOLIO_TRY_ROWS(sequence, rows_.append_change(id, snapshot));
+    return task_change{id, sequence, snapshot};
   }
 
   // Bookkeeping shared by every way a task ends: the run's counters, its last status and its retention clock.

@@ -160,13 +160,11 @@ public:
     return ended;
   }
 
-  result<void> insert_change(const task_change& change) {
-    changes_[change.snapshot.id].push_back(change);
-    return success();
-  }
-  result<std::uint64_t> last_change_sequence(const task_id& id) {
-    const auto& history = changes_[id];
-    return history.empty() ? std::uint64_t{0} : history.back().sequence;
+  result<std::uint64_t> append_change(const event_id& id, const task& snapshot) {
+    auto& history = changes_[snapshot.id];
+    const auto sequence = history.empty() ? std::uint64_t{1} : history.back().sequence + 1;
+    history.push_back(task_change{id, sequence, snapshot});
+    return sequence;
   }
   result<std::vector<task_change>> changes_after(const task_id& id, std::uint64_t sequence) {
     std::vector<task_change> later;

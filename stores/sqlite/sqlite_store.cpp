@@ -149,6 +149,38 @@ CREATE INDEX exports_by_output ON exports(output_hash);
 CREATE TABLE queue_depth (id INTEGER PRIMARY KEY CHECK (id = 0), queued INTEGER NOT NULL);
 INSERT INTO queue_depth SELECT 0, COUNT(*) FROM tasks WHERE status = 0;
 )sql",
+    // 3: a task's changes keep only what changes in a task, in columns; the rest is read from the task. A JSON
+    // snapshot of the whole task made each change a large row (several WAL frames per change) and a JSON document to
+    // build and parse.
+    R"sql(
+CREATE TABLE task_changes (
+  task_id TEXT NOT NULL REFERENCES tasks(id),
+  sequence INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  phase INTEGER NOT NULL,
+  progress INTEGER NOT NULL,
+  cancel_requested INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  credits_used INTEGER,
+  error_code TEXT,
+  error_message TEXT,
+  error_param TEXT,
+  PRIMARY KEY (task_id, sequence)
+) WITHOUT ROWID;
+INSERT INTO task_changes
+  SELECT task_id, sequence, id, json_extract(snapshot, '$.status'), json_extract(snapshot, '$.phase'),
+         json_extract(snapshot, '$.progress'), json_extract(snapshot, '$.cancel_requested'),
+         json_extract(snapshot, '$.attempts'), json_extract(snapshot, '$.updated_at'),
+         json_extract(snapshot, '$.started_at'), json_extract(snapshot, '$.finished_at'),
+         json_extract(snapshot, '$.credits_used'), json_extract(snapshot, '$.error.code'),
+         json_extract(snapshot, '$.error.message'), json_extract(snapshot, '$.error.param')
+  FROM task_events;
+DROP TABLE task_events;
+)sql",
 };
 
 std::int64_t to_ms(timestamp when) {
@@ -529,70 +561,39 @@ void bind_task(Binder& statement, const task& work) {
   }
 }
 
-nlohmann::json to_json(const task& work) {
-  nlohmann::json out = {{"id", work.id.str()},
-                        {"run", work.run.str()},
-                        {"org", work.org.str()},
-                        {"format", static_cast<int>(work.format)},
-                        {"prompt", work.prompt},
-                        {"agent", work.agent},
-                        {"webhook_url", work.webhook_url},
-                        {"status", static_cast<int>(work.status)},
-                        {"phase", static_cast<int>(work.phase)},
-                        {"progress", work.progress},
-                        {"turn_index", work.turn_index},
-                        {"cancel_requested", work.cancel_requested},
-                        {"attempts", work.attempts},
-                        {"created_at", to_ms(work.created_at)},
-                        {"updated_at", to_ms(work.updated_at)}};
-  if (work.started_at) {
-    out["started_at"] = to_ms(*work.started_at);
-  }
-  if (work.finished_at) {
-    out["finished_at"] = to_ms(*work.finished_at);
-  }
-  if (work.credits_used) {
-    out["credits_used"] = *work.credits_used;
-  }
-  if (work.failure) {
-    out["error"] = {
-        {"code", to_string(work.failure->code)}, {"message", work.failure->message}, {"param", work.failure->param}};
-  }
-  return out;
-}
+// A task change as stored: the task's columns that change over its life, after the change's own.
+constexpr const char* change_columns =
+    "status, phase, progress, cancel_requested, attempts, updated_at, started_at, finished_at, credits_used, "
+    "error_code, error_message, error_param";
 
-task task_from_json(const nlohmann::json& in) {
+// A stored change over the task it belongs to, read with the columns of changes_after's query: the change's
+// sequence and id, then change_columns, then the task's columns that never change.
+task_change read_change(const query& row) {
   task work;
-  work.id = task_id::parse(in.at("id").get<std::string>()).value();
-  work.run = run_id::parse(in.at("run").get<std::string>()).value();
-  work.org = org_id::parse(in.at("org").get<std::string>()).value();
-  work.format = static_cast<document_format>(in.at("format").get<int>());
-  work.prompt = in.at("prompt");
-  work.agent = in.at("agent");
-  work.webhook_url = in.at("webhook_url");
-  work.status = static_cast<task_status>(in.at("status").get<int>());
-  work.phase = static_cast<task_phase>(in.at("phase").get<int>());
-  work.progress = in.at("progress");
-  work.turn_index = in.at("turn_index");
-  work.cancel_requested = in.at("cancel_requested");
-  work.attempts = in.at("attempts");
-  work.created_at = from_ms(in.at("created_at"));
-  work.updated_at = from_ms(in.at("updated_at"));
-  if (in.contains("started_at")) {
-    work.started_at = from_ms(in["started_at"]);
+  work.status = static_cast<task_status>(row.small(2));
+  work.phase = static_cast<task_phase>(row.small(3));
+  work.progress = row.small(4);
+  work.cancel_requested = row.integer(5) != 0;
+  work.attempts = static_cast<std::uint32_t>(row.integer(6));
+  work.updated_at = row.time(7);
+  work.started_at = row.optional_time(8);
+  work.finished_at = row.optional_time(9);
+  if (!row.is_null(10)) {
+    work.credits_used = row.integer(10);
   }
-  if (in.contains("finished_at")) {
-    work.finished_at = from_ms(in["finished_at"]);
+  if (!row.is_null(11)) {
+    work.failure = error{parse_errc(row.text(11)).value_or(errc::internal), row.text(12), row.text(13)};
   }
-  if (in.contains("credits_used")) {
-    work.credits_used = in["credits_used"].get<std::int64_t>();
-  }
-  if (in.contains("error")) {
-    const auto& failure = in["error"];
-    work.failure = error{parse_errc(failure.at("code").get<std::string>()).value_or(errc::internal),
-                         failure.at("message"), failure.at("param")};
-  }
-  return work;
+  work.id = row.id<task_id>(14);
+  work.run = row.id<run_id>(15);
+  work.org = row.id<org_id>(16);
+  work.format = static_cast<document_format>(row.small(17));
+  work.prompt = row.text(18);
+  work.agent = row.text(19);
+  work.webhook_url = row.text(20);
+  work.turn_index = row.small(21);
+  work.created_at = row.time(22);
+  return task_change{row.id<event_id>(1), static_cast<std::uint64_t>(row.integer(0)), std::move(work)};
 }
 
 constexpr const char* export_columns =
@@ -624,6 +625,15 @@ std::vector<std::string> names_of(std::string_view columns) {
     columns.remove_prefix(end == std::string_view::npos ? columns.size() : end + 2);
   }
   return names;
+}
+
+// A column list with each name qualified, for a join.
+std::string prefixed(const std::string& table, std::string_view columns) {
+  std::string list;
+  for (const auto& name : names_of(columns)) {
+    list += (list.empty() ? table : ", " + table) + name;
+  }
+  return list;
 }
 
 // A run "is expired" (is_expired in backed_store.hpp) as SQL, for listings filtered by status.
@@ -866,26 +876,40 @@ public:
                           [this](const query& row) { return remember_task(row); });
   }
 
-  result<void> insert_change(const task_change& change) {
-    query statement(*db_, "INSERT INTO task_events (task_id, sequence, id, snapshot) VALUES (?, ?, ?, ?)");
-    return statement.bind_all(change.snapshot.id, change.sequence, change.id, to_json(change.snapshot).dump()).run();
-  }
-  result<std::uint64_t> last_change_sequence(const task_id& id) {
-    query statement(*db_, "SELECT COALESCE(MAX(sequence), 0) FROM task_events WHERE task_id = ?");
-    auto last = one_row<std::uint64_t>(statement.bind(id),
-                                       [](const query& row) { return static_cast<std::uint64_t>(row.integer(0)); });
-    if (!last) {
-      return last.error();
+  // Two statements: an INSERT … SELECT from the table it inserts into, or with RETURNING, runs through a temporary
+  // table, which costs more than the second statement.
+  result<std::uint64_t> append_change(const event_id& id, const task& snapshot) {
+    query last(*db_, "SELECT COALESCE(MAX(sequence), 0) FROM task_changes WHERE task_id = ?");
+    auto found = one_row<std::uint64_t>(last.bind(snapshot.id),
+                                        [](const query& row) { return static_cast<std::uint64_t>(row.integer(0)); });
+    if (!found) {
+      return found.error();
     }
-    return last.value().value_or(0);
+    const auto sequence = found.value().value_or(0) + 1;
+    static const std::string sql = std::string("INSERT INTO task_changes (task_id, sequence, id, ") + change_columns +
+                                   ") VALUES (" + placeholders(15) + ")";
+    query statement(*db_, sql);
+    statement.bind_all(snapshot.id, sequence, id, static_cast<int>(snapshot.status), static_cast<int>(snapshot.phase),
+                       snapshot.progress, snapshot.cancel_requested, snapshot.attempts, snapshot.updated_at,
+                       snapshot.started_at, snapshot.finished_at, snapshot.credits_used);
+    if (snapshot.failure) {
+      statement.bind_all(to_string(snapshot.failure->code), snapshot.failure->message, snapshot.failure->param);
+    } else {
+      statement.bind_all(std::optional<int>{}, std::optional<int>{}, std::optional<int>{});
+    }
+    if (auto inserted = statement.run(); !inserted) {
+      return inserted.error();
+    }
+    return sequence;
   }
   result<std::vector<task_change>> changes_after(const task_id& id, std::uint64_t sequence) {
-    query statement(*db_, "SELECT sequence, id, snapshot FROM task_events WHERE task_id = ? AND sequence > ? "
-                          "ORDER BY sequence");
-    return all_rows<task_change>(statement.bind_all(id, sequence), [](const query& row) {
-      return task_change{row.id<event_id>(1), static_cast<std::uint64_t>(row.integer(0)),
-                         task_from_json(nlohmann::json::parse(row.text(2)))};
-    });
+    static const std::string sql =
+        "SELECT c.sequence, c.id, " + prefixed("c.", change_columns) +
+        ", t.id, t.run_id, t.org_id, t.format, t.prompt, t.agent, t.webhook_url, t.turn_index, t.created_at "
+        "FROM task_changes c JOIN tasks t ON t.id = c.task_id WHERE c.task_id = ? AND c.sequence > ? "
+        "ORDER BY c.sequence";
+    query statement(*db_, sql);
+    return all_rows<task_change>(statement.bind_all(id, sequence), read_change);
   }
 
   result<void> insert_version(const document_version& created) {

@@ -26,6 +26,37 @@ struct sqlite_store_fixture {
   }
 };
 
+// Schemas 1 and 2 kept each task change as a JSON snapshot of the whole task, in task_events: this puts a database
+// written now back in that shape, as an older folio would have left it.
+void rewind_changes_to_snapshots(const std::filesystem::path& file) {
+  sqlite3* handle = nullptr;
+  sqlite3_open(file.c_str(), &handle);
+  const char* rewind = R"sql(
+CREATE TABLE task_events (
+  task_id TEXT NOT NULL REFERENCES tasks(id),
+  sequence INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  snapshot TEXT NOT NULL,
+  PRIMARY KEY (task_id, sequence)
+) WITHOUT ROWID;
+INSERT INTO task_events
+  SELECT c.task_id, c.sequence, c.id,
+         json_object('id', t.id, 'run', t.run_id, 'org', t.org_id, 'format', t.format, 'prompt', t.prompt,
+                     'agent', t.agent, 'webhook_url', t.webhook_url, 'status', c.status, 'phase', c.phase,
+                     'progress', c.progress, 'turn_index', t.turn_index,
+                     'cancel_requested', json(CASE WHEN c.cancel_requested THEN 'true' ELSE 'false' END),
+                     'attempts', c.attempts, 'created_at', t.created_at, 'updated_at', c.updated_at,
+                     'started_at', c.started_at, 'finished_at', c.finished_at, 'credits_used', c.credits_used,
+                     'error', CASE WHEN c.error_code IS NULL THEN NULL ELSE
+                       json_object('code', c.error_code, 'message', c.error_message, 'param', c.error_param) END)
+  FROM task_changes c JOIN tasks t ON t.id = c.task_id;
+DROP TABLE task_changes;
+PRAGMA user_version = 2;
+)sql";
+  REQUIRE(sqlite3_exec(handle, rewind, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(handle);
+}
+
 int user_version(const std::filesystem::path& file) {
   sqlite3* handle = nullptr;
   sqlite3_open(file.c_str(), &handle);
@@ -99,8 +130,9 @@ TEST_CASE("sqlite store migrates a schema 1 database forward, keeping its data",
       REQUIRE(opened.value()->submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()));
     }
   }
+  rewind_changes_to_snapshots(file);
   {
-    // What schema 1 looked like: no queue_depth table.
+    // What schema 1 looked like: no queue_depth table either.
     sqlite3* handle = nullptr;
     sqlite3_open(file.c_str(), &handle);
     REQUIRE(sqlite3_exec(handle, "DROP TABLE queue_depth; PRAGMA user_version = 1", nullptr, nullptr, nullptr) ==
@@ -119,6 +151,94 @@ TEST_CASE("sqlite store migrates a schema 1 database forward, keeping its data",
   CHECK(migrated.value()->submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()));
   CHECK(migrated.value()->submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()).error() ==
         folio::errc::queue_full);
+}
+
+TEST_CASE("sqlite store migrates a schema 2 database forward, keeping every task change", "[store][sqlite]") {
+  folio::manual_clock clock;
+  folio_test::temp_directory directory;
+  const auto file = directory.path() / "folio.db";
+  folio::id_generator ids(clock, 9);
+  const auto org = ids.next<folio::org_id>();
+  std::vector<folio::task_change> before;
+  folio::task_id failed;
+  folio::task_id landed;
+  {
+    auto opened = folio::open_sqlite_store(file, clock);
+    REQUIRE(opened);
+    auto& store = *opened.value();
+    REQUIRE(store.create_organization({org, "acme", {}, "whsec", clock.now()}));
+    folio::submission made;
+    made.org = org;
+    made.prompt = "Create a Q3 sales report";
+    failed =
+        store.submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()).value().created.id;
+    landed =
+        store.submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()).value().created.id;
+    const auto first = store.claim_next("w", clock.now(), std::chrono::seconds{30}).value();
+    const auto second = store.claim_next("w", clock.now(), std::chrono::seconds{30}).value();
+    REQUIRE(first);
+    REQUIRE(second);
+    clock.advance(std::chrono::milliseconds{40});
+    REQUIRE(store.report_progress(second->work.id, second->work.lease->token, folio::task_phase::agent_turn, 30,
+                                  clock.now()));
+    REQUIRE(store.finish_turn(first->work.id, first->work.lease->token, folio::task_event::fail,
+                              folio::error{folio::errc::prompt_not_understood, "no such command", "prompt"},
+                              clock.now()));
+    REQUIRE(store.commit_turn({second->work.id, second->work.lease->token, std::string(64, 'a'), {}, 21}, clock.now()));
+    for (const auto& id : {failed, landed}) {
+      const auto changes = store.list_task_events(org, id, 0).value();
+      before.insert(before.end(), changes.begin(), changes.end());
+    }
+  }
+  rewind_changes_to_snapshots(file);
+  REQUIRE(user_version(file) == 2);
+
+  auto migrated = folio::open_sqlite_store(file, clock);
+  REQUIRE(migrated);
+  CHECK(user_version(file) == static_cast<int>(folio::sqlite_schema_version));
+  std::vector<folio::task_change> after;
+  for (const auto& id : {failed, landed}) {
+    const auto changes = migrated.value()->list_task_events(org, id, 0).value();
+    after.insert(after.end(), changes.begin(), changes.end());
+  }
+  REQUIRE(after.size() == before.size());
+  CHECK(after.size() == 7);
+  for (std::size_t index = 0; index < after.size(); ++index) {
+    const auto& was = before[index];
+    const auto& now = after[index];
+    CHECK(now.id == was.id);
+    CHECK(now.sequence == was.sequence);
+    CHECK(now.snapshot.id == was.snapshot.id);
+    CHECK(now.snapshot.run == was.snapshot.run);
+    CHECK(now.snapshot.prompt == was.snapshot.prompt);
+    CHECK(now.snapshot.turn_index == was.snapshot.turn_index);
+    CHECK(now.snapshot.status == was.snapshot.status);
+    CHECK(now.snapshot.phase == was.snapshot.phase);
+    CHECK(now.snapshot.progress == was.snapshot.progress);
+    CHECK(now.snapshot.attempts == was.snapshot.attempts);
+    CHECK(now.snapshot.updated_at == was.snapshot.updated_at);
+    CHECK(now.snapshot.started_at == was.snapshot.started_at);
+    CHECK(now.snapshot.finished_at == was.snapshot.finished_at);
+    CHECK(now.snapshot.credits_used == was.snapshot.credits_used);
+    CHECK(now.snapshot.failure.has_value() == was.snapshot.failure.has_value());
+  }
+  const auto ended = migrated.value()->list_task_events(org, failed, 2).value();
+  REQUIRE(ended.size() == 1);
+  REQUIRE(ended[0].snapshot.failure);
+  CHECK(ended[0].snapshot.failure->code == folio::errc::prompt_not_understood);
+  CHECK(ended[0].snapshot.failure->message == "no such command");
+  CHECK(ended[0].snapshot.failure->param == "prompt");
+  // Numbering goes on after the migrated changes.
+  auto again = migrated.value()->submit(
+      [&] {
+        folio::submission made;
+        made.org = org;
+        made.prompt = "one more";
+        return made;
+      }(),
+      {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now());
+  REQUIRE(again);
+  CHECK(migrated.value()->list_task_events(org, again.value().created.id, 0).value().at(0).sequence == 1);
 }
 
 TEST_CASE("sqlite store refuses a database written by a newer schema and leaves it untouched", "[store][sqlite]") {
