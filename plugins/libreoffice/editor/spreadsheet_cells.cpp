@@ -4,8 +4,10 @@
 #include <cmath>
 #include <com/sun/star/awt/FontSlant.hpp>
 #include <com/sun/star/awt/FontWeight.hpp>
+#include <com/sun/star/awt/XWindow.hpp>
 #include <com/sun/star/beans/XPropertySet.hpp>
 #include <com/sun/star/frame/XController.hpp>
+#include <com/sun/star/frame/XFrame.hpp>
 #include <com/sun/star/frame/XModel.hpp>
 #include <com/sun/star/lang/Locale.hpp>
 #include <com/sun/star/sheet/CellFlags.hpp>
@@ -317,7 +319,13 @@ void freeze(const document_ref& document, const sheet_ref& sheet, sal_Int32 rows
   for (std::size_t index = 0; index < settings.size(); ++index) {
     joined += (index == 0 ? "" : ";") + settings[index];
   }
-  controller_of(document)->restoreViewData(css::uno::Any(to_ustring(joined)));
+  const auto controller = controller_of(document);
+  controller->restoreViewData(css::uno::Any(to_ustring(joined)));
+  // The xlsx export takes view settings from the office's current view, and a hidden frame never becomes current:
+  // the frame is shown (to a headless office, which draws nothing) and activated.
+  const auto frame = controller->getFrame();
+  frame->getContainerWindow()->setVisible(true);
+  frame->activate();
 }
 
 std::optional<std::pair<sal_Int32, sal_Int32>> frozen_panes(const document_ref& document, const sheet_ref& sheet) {
