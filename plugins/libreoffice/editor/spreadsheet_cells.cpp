@@ -30,13 +30,13 @@ namespace {
 // workbook's default font (Liberation Sans 10 pt here), measured in 1/100 mm.
 constexpr double hundredths_mm_per_character = 196.0;
 
-folio::result<std::pair<sheet_ref, cell_area>>
-sheet_and_range(const document_ref& document, const nlohmann::json& arguments, const char* range_key = "range") {
+folio::result<std::pair<sheet_ref, cell_area>> sheet_and_range(const document_ref& document,
+                                                               const nlohmann::json& arguments) {
   auto sheet = find_sheet(document, arguments["sheet"].get<std::string>(), "/sheet");
   if (!sheet) {
     return sheet.error();
   }
-  auto area = area_on(sheet.value(), arguments[range_key].get<std::string>(), std::string("/") + range_key);
+  auto area = area_on(sheet.value(), arguments["range"].get<std::string>(), "/range");
   if (!area) {
     return area.error();
   }
@@ -111,11 +111,13 @@ folio::result<nlohmann::json> set_number_format(const document_ref& document, co
   const auto code = arguments["format"].get<std::string>();
   const css::uno::Reference<css::util::XNumberFormatsSupplier> supplier(document, css::uno::UNO_QUERY_THROW);
   const auto formats = supplier->getNumberFormats();
-  const css::lang::Locale english;
-  auto key = formats->queryKey(to_ustring(code), english, false);
+  // Codes are read in the office's own language (an empty locale): one of another language would be saved with a
+  // language prefix ("[$-409]#,##0.00") that Excel and openpyxl show as part of the code.
+  const css::lang::Locale office_language;
+  auto key = formats->queryKey(to_ustring(code), office_language, false);
   if (key == -1) {
     try {
-      key = formats->addNew(to_ustring(code), english);
+      key = formats->addNew(to_ustring(code), office_language);
     } catch (const css::util::MalformedNumberFormatException&) {
       return folio::fail(folio::errc::tool_arguments_invalid,
                          "'" + code + "' is not a number format code such as \"#,##0.00\", \"0.0%\" or \"yyyy-mm-dd\"",

@@ -85,6 +85,7 @@ std::vector<placed_chart> all_charts(const document_ref& document) {
 
 std::string chart_names(const std::vector<placed_chart>& charts) {
   std::vector<std::string> names;
+  names.reserve(charts.size());
   for (const auto& chart : charts) {
     names.push_back(chart.name + " (on " + chart.sheet.name + ")");
   }

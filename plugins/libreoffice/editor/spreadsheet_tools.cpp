@@ -24,10 +24,6 @@ folio::result<void> check_new_sheet_name(const document_ref& document, const std
   return folio::success();
 }
 
-nlohmann::json sheet_order(const document_ref& document) {
-  return sheet_names(document);
-}
-
 folio::result<nlohmann::json> add_sheet(const document_ref& document, const nlohmann::json& arguments) {
   const auto name = arguments["name"].get<std::string>();
   if (auto checked = check_new_sheet_name(document, name, "/name"); !checked) {
@@ -43,7 +39,7 @@ folio::result<nlohmann::json> add_sheet(const document_ref& document, const nloh
                        "/position");
   }
   sheets->insertNewByName(to_ustring(name), static_cast<sal_Int16>(position - 1));
-  return nlohmann::json{{"sheet", name}, {"position", position}, {"sheets", sheet_order(document)}};
+  return nlohmann::json{{"sheet", name}, {"position", position}, {"sheets", sheet_names(document)}};
 }
 
 folio::result<nlohmann::json> rename_sheet(const document_ref& document, const nlohmann::json& arguments) {
@@ -74,7 +70,7 @@ folio::result<nlohmann::json> delete_sheet(const document_ref& document, const n
                        "/sheet");
   }
   sheets_of(document)->removeByName(to_ustring(sheet.value().name));
-  return nlohmann::json{{"deleted", sheet.value().name}, {"sheets", sheet_order(document)}};
+  return nlohmann::json{{"deleted", sheet.value().name}, {"sheets", sheet_names(document)}};
 }
 
 folio::result<nlohmann::json> move_sheet(const document_ref& document, const nlohmann::json& arguments) {
@@ -94,7 +90,7 @@ folio::result<nlohmann::json> move_sheet(const document_ref& document, const nlo
   const auto target = position - 1;
   const auto destination = target > sheet.value().index ? target + 1 : target;
   sheets_of(document)->moveByName(to_ustring(sheet.value().name), static_cast<sal_Int16>(destination));
-  return nlohmann::json{{"sheet", sheet.value().name}, {"position", position}, {"sheets", sheet_order(document)}};
+  return nlohmann::json{{"sheet", sheet.value().name}, {"position", position}, {"sheets", sheet_names(document)}};
 }
 
 std::vector<std::string> range_names(const document_ref& document) {

@@ -143,7 +143,7 @@ std::string cell_name(sal_Int32 column, sal_Int32 row) {
 }
 
 std::string area_name(const cell_area& area) {
-  const auto first = cell_name(area.first_column, area.first_row);
+  auto first = cell_name(area.first_column, area.first_row);
   if (area.first_column == area.last_column && area.first_row == area.last_row) {
     return first;
   }
