@@ -143,6 +143,25 @@ TEST_CASE("spreadsheet write_range keeps numbers, text and formulas, and the for
     refused(*editor, "write_range", {{"sheet", "Sales"}, {"cell", "B0"}, {"values", {{1}}}}, "/cell", "A1 reference");
     refused(*editor, "write_range", {{"sheet", "Sales"}, {"cell", "XFC1"}, {"values", {{1, 2, 3}}}}, "/values",
             "columns A to XFD");
+
+    // The outline shows a bounded corner of a large sheet, and says so.
+    auto grid = nlohmann::json::array();
+    for (int row = 0; row < 25; ++row) {
+      auto cells = nlohmann::json::array();
+      for (int column = 0; column < 12; ++column) {
+        cells.push_back(row * 100 + column);
+      }
+      grid.push_back(cells);
+    }
+    call(*editor, "add_sheet", {{"name", "Big"}});
+    CHECK(call(*editor, "write_range", {{"sheet", "Big"}, {"cell", "A1"}, {"values", grid}})["range"] == "Big!A1:L25");
+    const auto big = sheet_of(outline_of(*editor), "Big");
+    CHECK(big["used_range"] == "A1:L25");
+    CHECK(big["preview"]["range"] == "A1:J20");
+    CHECK(big["preview"]["truncated"] == true);
+    CHECK(big["preview"]["rows"].size() == 20);
+    CHECK(big["preview"]["rows"][19] ==
+          nlohmann::json({1900.0, 1901.0, 1902.0, 1903.0, 1904.0, 1905.0, 1906.0, 1907.0, 1908.0, 1909.0}));
     bytes = saved(*editor);
   }
   CHECK(openpyxl(bytes, "sales = book['Sales']\n"

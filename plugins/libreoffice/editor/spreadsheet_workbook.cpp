@@ -151,13 +151,14 @@ std::string area_name(const cell_area& area) {
 }
 
 std::string sheet_prefix(const std::string& sheet) {
+  // As Excel writes them: quoted unless made of letters, digits, "_" and ".", and unlike a cell ("Q3").
   const bool plain =
       !sheet.empty() && !is_digit(sheet.front()) &&
       std::all_of(sheet.begin(), sheet.end(),
                   [](char each) {
                     return std::isalnum(static_cast<unsigned char>(each)) != 0 || each == '_' || each == '.';
                   }) &&
-      !parse_cell(sheet);
+      !parse_reference(sheet);
   if (plain) {
     return sheet + "!";
   }
