@@ -18,6 +18,7 @@
 #include <com/sun/star/table/XColumnRowRange.hpp>
 #include <com/sun/star/table/XTableColumns.hpp>
 #include <com/sun/star/text/XText.hpp>
+#include <com/sun/star/uno/RuntimeException.hpp>
 #include <com/sun/star/util/MalformedNumberFormatException.hpp>
 #include <com/sun/star/util/XMergeable.hpp>
 #include <com/sun/star/util/XNumberFormats.hpp>
@@ -282,7 +283,11 @@ std::vector<std::string> split(const std::string& text, char separator) {
 
 css::uno::Reference<css::frame::XController> controller_of(const document_ref& document) {
   const css::uno::Reference<css::frame::XModel> model(document, css::uno::UNO_QUERY_THROW);
-  return model->getCurrentController();
+  auto controller = model->getCurrentController();
+  if (!controller.is()) {
+    throw css::uno::RuntimeException(OUString("the document has no view, which frozen panes belong to"));
+  }
+  return controller;
 }
 
 std::vector<std::string> view_settings(const document_ref& document) {

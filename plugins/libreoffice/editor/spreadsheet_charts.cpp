@@ -17,6 +17,7 @@
 #include <com/sun/star/drawing/XDrawPage.hpp>
 #include <com/sun/star/drawing/XDrawPagesSupplier.hpp>
 #include <com/sun/star/drawing/XShape.hpp>
+#include <com/sun/star/lang/DisposedException.hpp>
 #include <com/sun/star/lang/XMultiServiceFactory.hpp>
 #include <com/sun/star/lang/XServiceInfo.hpp>
 #include <com/sun/star/table/XColumnRowRange.hpp>
@@ -382,7 +383,14 @@ folio::result<nlohmann::json> delete_chart(const document_ref& document, const n
 nlohmann::json describe_charts(const document_ref& document, const sheet_ref& sheet) {
   auto described = nlohmann::json::array();
   for (const auto& chart : charts_on(document, sheet)) {
-    described.push_back(describe(document, chart));
+    try {
+      described.push_back(describe(document, chart));
+    } catch (const css::lang::DisposedException&) {
+      throw;
+    } catch (const css::uno::RuntimeException&) {
+      // A chart whose object LibreOffice cannot load still has a name and a sheet the agent must know of.
+      described.push_back({{"name", chart.name}, {"sheet", chart.sheet.name}, {"kind", "unreadable"}});
+    }
   }
   return described;
 }
