@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -402,4 +403,53 @@ TEST_CASE("presentation editor refuses calls the document contradicts and change
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error().code == folio::errc::tool_unknown);
   CHECK(unknown.error().message.find("move_shape") != std::string::npos);
+}
+
+TEST_CASE("presentation editor edits decks made by other programs") {
+  const auto corpus_deck = [](const std::string& name) {
+    std::ifstream file(std::string(FOLIO_CORPUS_DIR) + "/files/pptx/" + name, std::ios::binary);
+    std::ostringstream read;
+    read << file.rdbuf();
+    REQUIRE_FALSE(read.str().empty());
+    return read.str();
+  };
+  SECTION("charts keep their data when moved") {
+    const auto bytes = corpus_deck("python-pptx__cht-chart-type.pptx");
+    auto editor = open_editor(document_format::powerpoint, bytes);
+    const auto before = outline_of(*editor);
+    CHECK(before["slide_count"] == count_of(read_package(bytes, "ppt/presentation.xml"), "<p:sldId "));
+    const auto first = before["slides"][0]["charts"][0];
+    CHECK(first["kind"] == "area");
+    const auto target = before["slides"][1]["name"].get<std::string>();
+    call(*editor, "move_shape", {{"shape", first["name"]}, {"to_slide", target}});
+    const auto edited = saved(*editor);
+    editor.reset(); // the test pool has one office: the reopened copy needs it
+    const auto after = reopened_outline(edited);
+    CHECK(after["slides"][0]["charts"].size() + 1 == before["slides"][0]["charts"].size());
+    const auto& moved = after["slides"][1]["charts"].back();
+    CHECK(moved["name"] == first["name"]);
+    CHECK(moved["series"] == first["series"]);
+    CHECK(moved["categories"] == first["categories"]);
+  }
+  SECTION("slides move with their titles, text and tables") {
+    auto editor = open_editor(document_format::powerpoint, corpus_deck("pandoc__output.pptx"));
+    const auto before = outline_of(*editor);
+    const auto count = before["slide_count"].get<std::size_t>();
+    REQUIRE(count > 2);
+    const auto& last = before["slides"][count - 1];
+    const auto moved = call(*editor, "move_slide", {{"slide", last["name"]}, {"position", 1}});
+    CHECK(moved["position"] == 1);
+    const auto edited = saved(*editor);
+    editor.reset();
+    const auto after = reopened_outline(edited);
+    REQUIRE(after["slide_count"] == count);
+    CHECK(after["slides"][0]["name"] == moved["slide"]);
+    CHECK(after["slides"][0]["title"] == last["title"]);
+    CHECK(after["slides"][0]["body"] == last["body"]);
+    CHECK(after["slides"][0]["tables"].size() == last["tables"].size());
+    for (std::size_t index = 1; index < count; ++index) {
+      CHECK(after["slides"][index]["title"] == before["slides"][index - 1]["title"]);
+      CHECK(after["slides"][index]["tables"] == before["slides"][index - 1]["tables"]);
+    }
+  }
 }

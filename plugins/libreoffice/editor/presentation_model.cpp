@@ -418,8 +418,13 @@ chart_data read_chart(const shape_ref& shape) {
   } else if (type == "com.sun.star.chart.PieDiagram") {
     data.kind = "pie";
   } else {
+    // Other chart types by their diagram's name: "com.sun.star.chart.AreaDiagram" is "area".
     const auto dot = type.rfind('.');
-    data.kind = lowercase(type.substr(dot == std::string::npos ? 0 : dot + 1));
+    auto kind = type.substr(dot == std::string::npos ? 0 : dot + 1);
+    if (ends_with(kind, "Diagram")) {
+      kind.resize(kind.size() - std::string_view("Diagram").size());
+    }
+    data.kind = lowercase(kind);
   }
   bool has_title = false;
   properties_of(chart)->getPropertyValue(OUString("HasMainTitle")) >>= has_title;
