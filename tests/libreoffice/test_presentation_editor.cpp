@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -23,8 +24,9 @@ using nlohmann::json;
 
 // What `unzip` reads from the saved package: one entry's text, or (entry empty) the list of entries.
 std::string read_package(const std::string& bytes, const std::string& entry) {
-  const auto path = std::filesystem::temp_directory_path() / ("folio-presentation-test-" + std::to_string(::getpid()) +
-                                                              "-" + std::to_string(std::rand()) + ".pptx");
+  static std::atomic<int> reads{0};
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("folio-presentation-test-" + std::to_string(::getpid()) + "-" + std::to_string(++reads) + ".pptx");
   std::ofstream(path, std::ios::binary) << bytes;
   const auto command = entry.empty() ? "/usr/bin/unzip -Z1 '" + path.string() + "'"
                                      : "/usr/bin/unzip -p '" + path.string() + "' '" + entry + "'";
@@ -158,7 +160,7 @@ TEST_CASE("presentation editor builds a deck of exactly the slides added, with t
   CHECK(slides[2]["layout"] == "title_only");
   CHECK(slides[2]["title"] == "Market size");
   CHECK(slides[3]["layout"] == "blank");
-  CHECK(slides[3]["title"] == "");
+  CHECK(slides[3]["title"].get<std::string>().empty());
 }
 
 TEST_CASE("presentation editor nests bullets by level") {
@@ -356,7 +358,7 @@ TEST_CASE("presentation editor writes speaker notes to the notes slides") {
   }
   CHECK(notes.find("Keep this under two minutes.") != std::string::npos);
   const auto outline = reopened_outline(bytes);
-  CHECK(outline["slides"][0]["notes"] == "");
+  CHECK(outline["slides"][0]["notes"].get<std::string>().empty());
   CHECK(outline["slides"][1]["notes"] == "Keep this under two minutes.");
 }
 

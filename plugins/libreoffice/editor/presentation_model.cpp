@@ -118,8 +118,10 @@ css::uno::Reference<css::drawing::XDrawPages> slides_of(const document_ref& docu
 
 std::vector<page_ref> slide_list(const document_ref& document) {
   const auto pages = slides_of(document);
+  const auto count = pages->getCount();
   std::vector<page_ref> slides;
-  for (sal_Int32 index = 0; index < pages->getCount(); ++index) {
+  slides.reserve(static_cast<std::size_t>(count));
+  for (sal_Int32 index = 0; index < count; ++index) {
     slides.emplace_back(pages->getByIndex(index), UNO_QUERY_THROW);
   }
   return slides;
@@ -230,8 +232,10 @@ void name_shape(const shape_ref& shape, const std::string& name) {
 }
 
 std::vector<shape_ref> shapes_on(const page_ref& slide) {
+  const auto count = slide->getCount();
   std::vector<shape_ref> shapes;
-  for (sal_Int32 index = 0; index < slide->getCount(); ++index) {
+  shapes.reserve(static_cast<std::size_t>(count));
+  for (sal_Int32 index = 0; index < count; ++index) {
     shapes.emplace_back(slide->getByIndex(index), UNO_QUERY_THROW);
   }
   return shapes;

@@ -8,7 +8,6 @@
 #include <com/sun/star/drawing/XDrawPage.hpp>
 #include <com/sun/star/drawing/XDrawPages.hpp>
 #include <com/sun/star/drawing/XShape.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 

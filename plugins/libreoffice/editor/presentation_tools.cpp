@@ -24,7 +24,6 @@
 #include <algorithm>
 #include <cmath>
 #include <com/sun/star/drawing/XShapes.hpp>
-#include <optional>
 
 namespace folio_libreoffice {
 namespace {
