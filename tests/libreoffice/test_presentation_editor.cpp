@@ -301,7 +301,7 @@ TEST_CASE("presentation editor adds tables and charts that reopen with their dat
   CHECK(chart_shape_listed);
 }
 
-TEST_CASE("presentation editor moves a chart to another slide with its place, name and data") {
+TEST_CASE("presentation editor moves a chart to another slide in a follow-up turn, with its place, name and data") {
   std::string bytes;
   {
     const auto editor = open_editor(document_format::powerpoint);
@@ -318,6 +318,11 @@ TEST_CASE("presentation editor moves a chart to another slide with its place, na
           {"y_cm", 5},
           {"width_cm", 15},
           {"height_cm", 8}});
+    bytes = saved(*editor);
+  }
+  {
+    // A follow-up turn: the reopened document, and only the names remembered from the first turn.
+    const auto editor = open_editor(document_format::powerpoint, bytes);
     const auto moved = call(*editor, "move_shape", {{"shape", "growth"}, {"to_slide", "summary"}});
     CHECK(moved["kind"] == "chart");
     CHECK(moved["from_slide"] == "details");
