@@ -205,13 +205,15 @@ TEST_CASE("presentation editor reorders and deletes slides, keeping names and co
     CHECK(moved["slides"] == json::array({"four", "three", "two", "one"}));
     const auto deleted = call(*editor, "delete_slide", {{"slide", "two"}});
     CHECK(deleted["slides"] == json::array({"four", "three", "one"}));
+    const auto renamed = call(*editor, "rename_slide", {{"slide", "one"}, {"name", "last"}});
+    CHECK(renamed["position"] == 3);
     bytes = saved(*editor);
   }
   CHECK(count_of(read_package(bytes, "ppt/presentation.xml"), "<p:sldId ") == 3);
   CHECK(slide_part(bytes, 1).find("About four") != std::string::npos);
   CHECK(slide_part(bytes, 3).find("About one") != std::string::npos);
   const auto outline = reopened_outline(bytes);
-  CHECK(names_in(outline) == std::vector<std::string>{"four", "three", "one"});
+  CHECK(names_in(outline) == std::vector<std::string>{"four", "three", "last"});
   const auto& first = outline["slides"][0];
   CHECK(first["title"] == "Title four");
   CHECK(first["body"][0]["text"] == "About four");
@@ -382,6 +384,7 @@ TEST_CASE("presentation editor refuses calls the document contradicts and change
   require_refused(*editor, "add_slide", {{"layout", "blank"}, {"bullets", json::array({"x"})}}, "/bullets",
                   "title_content");
   require_refused(*editor, "add_slide", {{"layout", "blank"}, {"position", 5}}, "/position", "1 to 2");
+  require_refused(*editor, "rename_slide", {{"slide", "only"}, {"name", "page2"}}, "/name", "LibreOffice keeps");
   require_refused(*editor, "delete_slide", {{"slide", "only"}}, "/slide", "at least one");
   require_refused(*editor, "move_slide", {{"slide", "only"}, {"position", 2}}, "/position", "1 slides");
   require_refused(*editor, "set_bullets", {{"slide", "only"}, {"bullets", json::array({"x"})}}, "/slide", "title_only");

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <com/sun/star/drawing/XShapes.hpp>
+#include <optional>
 
 namespace folio_libreoffice {
 namespace {
@@ -209,6 +210,19 @@ page_ref insert_slide_at(const document_ref& document, std::size_t index) {
   return first;
 }
 
+// Why a slide name the agent chose cannot be used, if it cannot: LibreOffice's own defaults would be dropped on
+// saving, and names must tell slides apart.
+std::optional<folio::error> refuse_slide_name(const std::vector<std::string>& names, const std::string& name) {
+  if (is_reserved_slide_name(name)) {
+    return invalid("'" + name + "' is a name LibreOffice keeps for unnamed slides; choose another", "/name");
+  }
+  if (std::find(names.begin(), names.end(), name) != names.end()) {
+    return invalid("the presentation already has a slide named '" + name + "'; its slides are " + quoted_list(names),
+                   "/name");
+  }
+  return std::nullopt;
+}
+
 folio::result<nlohmann::json> add_slide_tool(const document_ref& document, const nlohmann::json& arguments) {
   const auto slides = slide_list(document);
   const auto layout = arguments["layout"].get<std::string>();
@@ -234,12 +248,8 @@ folio::result<nlohmann::json> add_slide_tool(const document_ref& document, const
   std::string name;
   if (arguments.contains("name")) {
     name = arguments["name"].get<std::string>();
-    if (is_reserved_slide_name(name)) {
-      return invalid("'" + name + "' is a name LibreOffice keeps for unnamed slides; choose another", "/name");
-    }
-    if (taken(name)) {
-      return invalid("the presentation already has a slide named '" + name + "'; its slides are " + quoted_list(names),
-                     "/name");
+    if (auto refused = refuse_slide_name(reuse ? std::vector<std::string>() : names, name)) {
+      return *refused;
     }
   } else {
     for (auto number = static_cast<std::size_t>(position);; ++number) {
@@ -301,6 +311,22 @@ folio::result<nlohmann::json> move_slide_tool(const document_ref& document, cons
     slides_of(document)->remove(source.page);
   }
   return nlohmann::json{{"slide", slide_name(moved)}, {"position", target + 1}, {"slides", slide_names(document)}};
+}
+
+folio::result<nlohmann::json> rename_slide_tool(const document_ref& document, const nlohmann::json& arguments) {
+  auto found = find_slide(document, arguments["slide"].get<std::string>(), "/slide");
+  if (!found) {
+    return found.error();
+  }
+  const auto name = arguments["name"].get<std::string>();
+  if (name == arguments["slide"].get<std::string>()) {
+    return nlohmann::json{{"slide", name}, {"position", found.value().index + 1}};
+  }
+  if (auto refused = refuse_slide_name(slide_names(document), name)) {
+    return *refused;
+  }
+  name_slide(found.value().page, name);
+  return nlohmann::json{{"slide", name}, {"previous_name", arguments["slide"]}, {"position", found.value().index + 1}};
 }
 
 folio::result<nlohmann::json> set_title_tool(const document_ref& document, const nlohmann::json& arguments) {
@@ -574,6 +600,14 @@ document_tools make_tools() {
                          "description": "The slide's new position, 1 for first."})")}},
                                       {"slide", "position"}),
                         move_slide_tool});
+  made.tools.push_back(
+      {"rename_slide",
+       "Gives a slide a new name to refer to it by; useful for slides of a deck made elsewhere, which are named after "
+       "their titles or not at all.",
+       object_schema({{"slide", slide}, {"name", json::parse(R"({"type": "string", "minLength": 1, "maxLength": 100,
+                         "description": "The new name, unique in the presentation."})")}},
+                     {"slide", "name"}),
+       rename_slide_tool});
   made.tools.push_back(
       {"set_title", "Replaces a slide's title.",
        object_schema({{"slide", slide}, {"title", json::parse(R"({"type": "string"})")}}, {"slide", "title"}),
