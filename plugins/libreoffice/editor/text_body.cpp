@@ -4,6 +4,7 @@
 #include <com/sun/star/beans/XPropertyState.hpp>
 #include <com/sun/star/container/XEnumeration.hpp>
 #include <com/sun/star/container/XEnumerationAccess.hpp>
+#include <com/sun/star/container/XNamed.hpp>
 #include <com/sun/star/lang/IllegalArgumentException.hpp>
 #include <com/sun/star/lang/XMultiServiceFactory.hpp>
 #include <com/sun/star/lang/XServiceInfo.hpp>
@@ -11,7 +12,9 @@
 #include <com/sun/star/text/XBookmarksSupplier.hpp>
 #include <com/sun/star/text/XRelativeTextContentInsert.hpp>
 #include <com/sun/star/text/XTextDocument.hpp>
+#include <com/sun/star/text/XTextEmbeddedObjectsSupplier.hpp>
 #include <com/sun/star/text/XTextRangeCompare.hpp>
+#include <com/sun/star/text/XTextTablesSupplier.hpp>
 
 namespace folio_libreoffice {
 namespace {
@@ -26,7 +29,8 @@ void reset_paragraph(const Reference<css::text::XTextCursor>& cursor, bool keep_
   const Reference<css::beans::XPropertySet> properties(cursor, UNO_QUERY_THROW);
   properties->setPropertyValue("ParaStyleName", css::uno::Any(OUString("Standard")));
   const Reference<css::beans::XPropertyState> state(cursor, UNO_QUERY_THROW);
-  state->setPropertyToDefault("NumberingStyleName");
+  // The default of the numbering attribute is the one split from the paragraph before: only an empty name ends it.
+  properties->setPropertyValue("NumberingStyleName", css::uno::Any(OUString()));
   if (!keep_break) {
     state->setPropertyToDefault("BreakType");
     state->setPropertyToDefault("PageDescName");
@@ -232,25 +236,81 @@ void remove_blocks(const text_body& body, std::size_t first, std::size_t last) {
   if (!first_paragraph) {
     return;
   }
-  // Deleting from a paragraph's start to the next one's start keeps the next paragraph's attributes; deleting from
-  // a paragraph's end keeps that paragraph's. Either way no paragraph outside the range changes.
-  if (last < blocks.size() && blocks[last].paragraph.is()) {
-    const auto cursor = text->createTextCursorByRange(blocks[*first_paragraph].paragraph->getStart());
-    cursor->gotoRange(blocks[last].paragraph->getStart(), true);
-    cursor->setString(OUString());
-    return;
-  }
+  // Writer keeps the attributes of the paragraph a deletion starts in, unless it starts at a paragraph's start and
+  // ends in a paragraph with text, whose attributes are then kept: each case below keeps a paragraph outside the
+  // range as it was.
   if (first > 0 && blocks[first - 1].paragraph.is()) {
     const auto cursor = text->createTextCursorByRange(blocks[first - 1].paragraph->getEnd());
     cursor->gotoRange(blocks[*last_paragraph].paragraph->getEnd(), true);
     cursor->setString(OUString());
     return;
   }
-  // The range is the whole body (or ends at a table): what remains is one empty paragraph of the default style.
+  if (last < blocks.size() && blocks[last].paragraph.is() && !blocks[last].text.empty()) {
+    const auto cursor = text->createTextCursorByRange(blocks[*first_paragraph].paragraph->getStart());
+    cursor->gotoRange(blocks[last].paragraph->getStart(), true);
+    cursor->setString(OUString());
+    return;
+  }
+  // Nothing to join with: one empty paragraph of the default style remains.
   const auto cursor = text->createTextCursorByRange(blocks[*first_paragraph].paragraph->getStart());
   cursor->gotoRange(blocks[*last_paragraph].paragraph->getEnd(), true);
   cursor->setString(OUString());
   reset_paragraph(cursor, false);
+}
+
+void add_mark(const document_ref& document, const Reference<css::text::XTextRange>& at, const std::string& name) {
+  const Reference<css::lang::XMultiServiceFactory> factory(document, UNO_QUERY_THROW);
+  const Reference<css::text::XTextContent> bookmark(factory->createInstance("com.sun.star.text.Bookmark"),
+                                                    UNO_QUERY_THROW);
+  const Reference<css::container::XNamed> named(bookmark, UNO_QUERY_THROW);
+  named->setName(to_ustring(name));
+  at->getText()->insertTextContent(at->getStart(), bookmark, false);
+}
+
+void restore_names(const document_ref& document) {
+  const auto bookmarks = bookmarks_of(document);
+  const Reference<css::text::XTextTablesSupplier> table_supplier(document, UNO_QUERY_THROW);
+  const auto tables = table_supplier->getTextTables();
+  const Reference<css::text::XTextEmbeddedObjectsSupplier> object_supplier(document, UNO_QUERY_THROW);
+  const auto objects = object_supplier->getEmbeddedObjects();
+  std::optional<text_body> body;
+  for (const auto& mark : bookmarks->getElementNames()) {
+    const auto mark_name = to_utf8(mark);
+    const auto is_table = mark_name.starts_with(table_mark);
+    const auto is_chart = mark_name.starts_with(chart_mark);
+    if (!is_table && !is_chart) {
+      continue;
+    }
+    const auto wanted = to_ustring(mark_name.substr(is_table ? table_mark.size() : chart_mark.size()));
+    if ((is_table && tables->hasByName(wanted)) || (is_chart && objects->hasByName(wanted))) {
+      continue;
+    }
+    const Reference<css::text::XTextContent> bookmark(bookmarks->getByName(mark), UNO_QUERY_THROW);
+    const auto anchor = bookmark->getAnchor();
+    if (is_table) {
+      const Reference<css::beans::XPropertySet> position(anchor, UNO_QUERY_THROW);
+      const Reference<css::container::XNamed> table(position->getPropertyValue("TextTable"), UNO_QUERY);
+      if (table.is()) {
+        table->setName(wanted);
+      }
+      continue;
+    }
+    if (!body) {
+      body.emplace(document);
+    }
+    const auto paragraph = body->block_of(anchor);
+    if (!paragraph) {
+      continue;
+    }
+    for (const auto& name : objects->getElementNames()) {
+      const Reference<css::text::XTextContent> object(objects->getByName(name), UNO_QUERY_THROW);
+      if (body->block_of(object->getAnchor()) == paragraph) {
+        const Reference<css::container::XNamed> named(object, UNO_QUERY_THROW);
+        named->setName(wanted);
+        break;
+      }
+    }
+  }
 }
 
 } // namespace folio_libreoffice

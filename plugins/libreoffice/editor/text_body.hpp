@@ -69,6 +69,15 @@ bool is_blank(const css::uno::Reference<css::text::XTextRange>& paragraph);
 // Removes blocks [first, last) from the body, keeping the block that follows them as it is.
 void remove_blocks(const text_body& body, std::size_t first, std::size_t last);
 
+// A docx keeps no names of tables or charts, so each also has a hidden bookmark (Word hides names starting with
+// "_"), which both Word and LibreOffice keep: "_table_<name>" in the table's first cell, "_chart_<name>" in the
+// chart's paragraph. restore_names gives a reopened document's tables and charts their names back from them.
+inline constexpr std::string_view table_mark = "_table_";
+inline constexpr std::string_view chart_mark = "_chart_";
+void add_mark(const document_ref& document, const css::uno::Reference<css::text::XTextRange>& at,
+              const std::string& name);
+void restore_names(const document_ref& document);
+
 // The bookmarks of the document, by name.
 css::uno::Reference<css::container::XNameAccess> bookmarks_of(const document_ref& document);
 

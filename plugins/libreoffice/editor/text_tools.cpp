@@ -25,8 +25,10 @@
 #include "text_body.hpp"
 #include "text_charts.hpp"
 
+#include <charconv>
 #include <com/sun/star/awt/FontSlant.hpp>
 #include <com/sun/star/awt/FontWeight.hpp>
+#include <com/sun/star/awt/Size.hpp>
 #include <com/sun/star/beans/XPropertyState.hpp>
 #include <com/sun/star/container/XIndexAccess.hpp>
 #include <com/sun/star/container/XNamed.hpp>
@@ -49,7 +51,6 @@
 #include <com/sun/star/text/XTextViewCursor.hpp>
 #include <com/sun/star/text/XTextViewCursorSupplier.hpp>
 #include <com/sun/star/view/XSelectionSupplier.hpp>
-#include <charconv>
 
 namespace folio_libreoffice {
 namespace {
@@ -83,8 +84,9 @@ folio::result<void> check_plain_name(std::string_view name, const char* what, co
     return folio::success();
   }
   return folio::fail(folio::errc::tool_arguments_invalid,
-                     "a " + std::string(what) + " name starts with a letter and holds only letters, digits and "
-                                                "underscores (as Word requires); '" +
+                     "a " + std::string(what) +
+                         " name starts with a letter and holds only letters, digits and "
+                         "underscores (as Word requires); '" +
                          std::string(name) + "' does not",
                      pointer);
 }
@@ -93,8 +95,7 @@ folio::result<void> check_new_heading(const text_body& body, const std::string& 
   if (body.find_heading(text)) {
     return folio::fail(folio::errc::tool_arguments_invalid,
                        "the document already has a heading '" + text +
-                           "'; headings name sections, so each must be unique. The headings are " +
-                           body.heading_list(),
+                           "'; headings name sections, so each must be unique. The headings are " + body.heading_list(),
                        "/text");
   }
   return folio::success();
@@ -198,6 +199,16 @@ std::string cell_text(const json& cell) {
   return cell.is_string() ? cell.get<std::string>() : cell.dump();
 }
 
+// Whether new content after block `after` would come right after a table: after the table itself, or in the empty
+// paragraph that ends the body behind one.
+bool follows_table(const text_body& body, std::size_t after) {
+  const auto& blocks = body.blocks();
+  if (blocks[after].table.is()) {
+    return true;
+  }
+  return after > 0 && after + 1 == blocks.size() && blocks[after - 1].table.is() && is_blank(blocks[after].paragraph);
+}
+
 folio::result<json> add_table(const document_ref& document, const json& arguments) {
   const auto& rows = arguments["rows"];
   const auto columns = rows[0].size();
@@ -236,12 +247,15 @@ folio::result<json> add_table(const document_ref& document, const json& argument
     return after.error();
   }
   const Reference<css::lang::XMultiServiceFactory> factory(document, UNO_QUERY_THROW);
-  const Reference<css::text::XTextTable> table(factory->createInstance("com.sun.star.text.TextTable"),
-                                               UNO_QUERY_THROW);
+  const Reference<css::text::XTextTable> table(factory->createInstance("com.sun.star.text.TextTable"), UNO_QUERY_THROW);
   table->initialize(static_cast<sal_Int32>(rows.size()), static_cast<sal_Int32>(columns));
   const Reference<css::container::XNamed> named(table, UNO_QUERY_THROW);
   named->setName(to_ustring(name));
   const auto cursor = open_paragraph(document, body, after.value());
+  if (follows_table(body, after.value())) {
+    // Tables with nothing between them are one table to Word: an empty paragraph keeps them apart.
+    body.text()->insertControlCharacter(cursor.get(), css::text::ControlCharacter::PARAGRAPH_BREAK, false);
+  }
   // The table goes in before the empty paragraph the cursor is in.
   body.text()->insertTextContent(cursor.get(), table.get(), false);
   set(table, "RepeatHeadline", Any(true));
@@ -254,6 +268,8 @@ folio::result<json> add_table(const document_ref& document, const json& argument
       cell->setString(to_ustring(cell_text(rows[row][column])));
     }
   }
+  const Reference<css::text::XText> first_cell(cells->getCellByPosition(0, 0), UNO_QUERY_THROW);
+  add_mark(document, first_cell->getStart(), std::string(table_mark) + name);
   // The empty paragraph left behind the table stays only where the body needs one: at its end.
   const text_body after_insert(document);
   const auto& blocks = after_insert.blocks();
@@ -264,10 +280,8 @@ folio::result<json> add_table(const document_ref& document, const json& argument
       break;
     }
   }
-  return json{{"table", name},
-              {"rows", rows.size()},
-              {"columns", columns},
-              {"section", body.section_name(after.value())}};
+  return json{
+      {"table", name}, {"rows", rows.size()}, {"columns", columns}, {"section", body.section_name(after.value())}};
 }
 
 folio::result<json> add_bookmark(const document_ref& document, const json& arguments) {
@@ -295,7 +309,7 @@ folio::result<json> add_bookmark(const document_ref& document, const json& argum
                          "/location/heading");
     }
     block = *found;
-    range = body.blocks()[block].paragraph;
+    range = body.text()->createTextCursorByRange(body.blocks()[block].paragraph).get();
   } else {
     auto after = resolve_location(document, body, location, "/location");
     if (!after) {
@@ -373,8 +387,7 @@ folio::result<chart_content> chart_data_from_table(const document_ref& document,
     return folio::fail(folio::errc::tool_arguments_invalid,
                        "a chart needs a table with a header row and a category column, and at least one row and "
                        "column of figures; table '" +
-                           name + "' has " + std::to_string(rows) + " rows and " + std::to_string(columns) +
-                           " columns",
+                           name + "' has " + std::to_string(rows) + " rows and " + std::to_string(columns) + " columns",
                        "/data/table");
   }
   const Reference<css::table::XCellRange> cells(table, UNO_QUERY_THROW);
@@ -395,8 +408,8 @@ folio::result<chart_content> chart_data_from_table(const document_ref& document,
       values.push_back(cell_number(text, ok));
       if (!ok) {
         return folio::fail(folio::errc::tool_arguments_invalid,
-                           "table '" + name + "' has '" + text + "' in row " + std::to_string(row + 1) +
-                               ", column " + std::to_string(column + 1) + ", where a chart needs a number",
+                           "table '" + name + "' has '" + text + "' in row " + std::to_string(row + 1) + ", column " +
+                               std::to_string(column + 1) + ", where a chart needs a number",
                            "/data/table");
       }
     }
@@ -426,13 +439,40 @@ folio::result<chart_content> inline_chart_data(const json& data) {
   return content;
 }
 
+// At the paragraph's start, where no later split of the paragraph's end carries the mark away from the chart.
+void mark_chart(const document_ref& document, const Reference<css::text::XTextCursor>& cursor,
+                const std::string& name) {
+  const Reference<css::text::XParagraphCursor> paragraph(cursor, UNO_QUERY_THROW);
+  paragraph->gotoStartOfParagraph(false);
+  add_mark(document, cursor.get(), std::string(chart_mark) + name);
+}
+
+// A chart named `name` of `size` (1/100 mm) in the empty paragraph at `cursor`, anchored as a character.
+void insert_chart(const document_ref& document, const Reference<css::text::XTextCursor>& cursor,
+                  const std::string& name, const chart_content& content, css::awt::Size size) {
+  const Reference<css::lang::XMultiServiceFactory> factory(document, UNO_QUERY_THROW);
+  const Reference<css::text::XTextContent> object(factory->createInstance("com.sun.star.text.TextEmbeddedObject"),
+                                                  UNO_QUERY_THROW);
+  set(object, "CLSID", Any(to_ustring(chart_class_id)));
+  set(object, "AnchorType", Any(css::text::TextContentAnchorType_AS_CHARACTER));
+  set(object, "Width", Any(size.Width));
+  set(object, "Height", Any(size.Height));
+  cursor->getText()->insertTextContent(cursor.get(), object, false);
+  const Reference<css::container::XNamed> named(object, UNO_QUERY_THROW);
+  named->setName(to_ustring(name));
+  mark_chart(document, cursor, name);
+  write_chart(object, content);
+}
+
 folio::result<json> add_chart(const document_ref& document, const json& arguments) {
   const auto name = arguments["name"].get<std::string>();
+  if (auto plain = check_plain_name(name, "chart", "/name"); !plain) {
+    return plain.error();
+  }
   const auto objects = embedded_objects_of(document);
   if (objects->hasByName(to_ustring(name))) {
     return folio::fail(folio::errc::tool_arguments_invalid,
-                       "the document already has an object named '" + name + "'; its charts are " +
-                           chart_list(objects),
+                       "the document already has an object named '" + name + "'; its charts are " + chart_list(objects),
                        "/name");
   }
   const auto& data = arguments["data"];
@@ -448,19 +488,9 @@ folio::result<json> add_chart(const document_ref& document, const json& argument
   if (!after) {
     return after.error();
   }
-  const Reference<css::lang::XMultiServiceFactory> factory(document, UNO_QUERY_THROW);
-  const Reference<css::text::XTextContent> object(factory->createInstance("com.sun.star.text.TextEmbeddedObject"),
-                                                  UNO_QUERY_THROW);
-  set(object, "CLSID", Any(to_ustring(chart_class_id)));
-  set(object, "AnchorType", Any(css::text::TextContentAnchorType_AS_CHARACTER));
-  // 16 × 9 cm: the width of a page's text area at a readable aspect.
-  set(object, "Width", Any(sal_Int32{16000}));
-  set(object, "Height", Any(sal_Int32{9000}));
   const auto cursor = open_paragraph(document, body, after.value());
-  body.text()->insertTextContent(cursor.get(), object, false);
-  const Reference<css::container::XNamed> named(object, UNO_QUERY_THROW);
-  named->setName(to_ustring(name));
-  write_chart(object, content.value());
+  // 16 × 9 cm: the width of a page's text area at a readable aspect.
+  insert_chart(document, cursor, name, content.value(), {16000, 9000});
   return json{{"chart", name},
               {"kind", content.value().kind},
               {"title", content.value().title},
@@ -514,6 +544,15 @@ folio::result<json> move_section(const document_ref& document, const json& argum
   selecting->select(Any(Reference<css::text::XTextRange>(selection.get())));
   const Reference<css::datatransfer::XTransferableSupplier> transfer(controller, UNO_QUERY_THROW);
   const auto moved = transfer->getTransferable();
+  // Bookmarks at the section's edges would outlive its removal and make the pasted ones take other names.
+  const auto bookmarks = bookmarks_of(document);
+  for (const auto& mark : bookmarks->getElementNames()) {
+    const Reference<css::text::XTextContent> bookmark(bookmarks->getByName(mark), UNO_QUERY_THROW);
+    const auto block = source.block_of(bookmark->getAnchor());
+    if (block && *block >= first && *block < last) {
+      bookmark->dispose();
+    }
+  }
   // Removed before it is pasted, so that its tables, charts and bookmarks keep their names in the new place.
   remove_blocks(source, first, last);
   const text_body remaining(document);
@@ -525,13 +564,13 @@ folio::result<json> move_section(const document_ref& document, const json& argum
   const Reference<css::text::XTextViewCursorSupplier> views(controller, UNO_QUERY_THROW);
   views->getViewCursor()->gotoRange(cursor.get(), false);
   transfer->insertTransferable(moved);
-  // The paragraph the section was pasted into remains, empty, after it: needed only at the body's end.
+  // The paragraph the section was pasted into remains, empty, after it.
   const text_body pasted(document);
   const auto heading_now = pasted.find_heading(heading);
   if (heading_now) {
     const auto end = pasted.section_end(*heading_now);
     const auto& now = pasted.blocks();
-    if (end < now.size() && end - 1 > *heading_now && now[end - 1].paragraph.is() && is_blank(now[end - 1].paragraph)) {
+    if (end - 1 > *heading_now && now[end - 1].paragraph.is() && is_blank(now[end - 1].paragraph)) {
       remove_blocks(pasted, end - 1, end);
     }
   }
@@ -561,16 +600,27 @@ folio::result<json> move_chart(const document_ref& document, const json& argumen
   if (home && *home == target.value()) {
     return json{{"chart", name}, {"section", body.section_name(*home)}};
   }
+  // Writer moves an object anchored as a character only by cut and paste, which renames it: the chart is built
+  // anew in its new place from what it shows, under its name, and the old one removed.
+  const auto content = read_chart(object);
+  const Reference<css::beans::XPropertySet> properties(object, UNO_QUERY_THROW);
+  css::awt::Size size{16000, 9000};
+  properties->getPropertyValue("Width") >>= size.Width;
+  properties->getPropertyValue("Height") >>= size.Height;
   const auto cursor = open_paragraph(document, body, target.value());
-  // Writer re-anchors only objects anchored to a paragraph: the chart moves as one, then sits in its line again.
-  set(object, "AnchorType", Any(css::text::TextContentAnchorType_AT_PARAGRAPH));
-  object->attach(cursor.get());
-  set(object, "AnchorType", Any(css::text::TextContentAnchorType_AS_CHARACTER));
+  const auto bookmarks = bookmarks_of(document);
+  const auto mark = to_ustring(std::string(chart_mark) + name);
+  if (bookmarks->hasByName(mark)) {
+    const Reference<css::text::XTextContent> old_mark(bookmarks->getByName(mark), UNO_QUERY_THROW);
+    old_mark->dispose();
+  }
+  object->dispose();
+  insert_chart(document, cursor, name, content, size);
   if (home) {
     const auto old_paragraph = body.blocks()[*home].paragraph;
     const text_body moved(document);
     const auto& blocks = moved.blocks();
-    for (std::size_t index = 0; index + 1 < blocks.size(); ++index) {
+    for (std::size_t index = 0; index < blocks.size(); ++index) {
       if (blocks[index].paragraph.is() && blocks[index].paragraph == old_paragraph &&
           is_blank(blocks[index].paragraph)) {
         remove_blocks(moved, index, index + 1);
@@ -579,7 +629,9 @@ folio::result<json> move_chart(const document_ref& document, const json& argumen
     }
   }
   const text_body result(document);
-  const auto now = result.block_of(object->getAnchor());
+  const Reference<css::text::XTextContent> placed(embedded_objects_of(document)->getByName(to_ustring(name)),
+                                                  UNO_QUERY_THROW);
+  const auto now = result.block_of(placed->getAnchor());
   return json{{"chart", name}, {"section", now ? result.section_name(*now) : json(nullptr)}};
 }
 
@@ -597,21 +649,16 @@ std::string list_kind(const Reference<css::beans::XPropertySet>& paragraph) {
     if (setting.Name == "NumberingType") {
       sal_Int16 type = 0;
       setting.Value >>= type;
-      return type == css::style::NumberingType::CHAR_SPECIAL || type == css::style::NumberingType::BITMAP
-                 ? "bulleted"
-                 : "numbered";
+      return type == css::style::NumberingType::CHAR_SPECIAL || type == css::style::NumberingType::BITMAP ? "bulleted"
+                                                                                                          : "numbered";
     }
   }
   return "bulleted";
 }
 
 json section_entry(const json& heading, int level) {
-  return json{{"heading", heading},
-              {"level", level},
-              {"paragraphs", 0},
-              {"list_items", 0},
-              {"tables", json::array()},
-              {"charts", json::array()}};
+  return json{{"heading", heading}, {"level", level},          {"paragraphs", 0},
+              {"list_items", 0},    {"tables", json::array()}, {"charts", json::array()}};
 }
 
 void place_in_section(json& sections, const text_body& body, std::optional<std::size_t> block, const char* key,
@@ -680,6 +727,9 @@ folio::result<json> outline(const document_ref& document) {
   json bookmarks = json::array();
   const auto bookmark_names = bookmarks_of(document);
   for (const auto& name : bookmark_names->getElementNames()) {
+    if (name.startsWith("_")) {
+      continue; // hidden: Word's own (_GoBack, _Toc…) and the names of tables and charts
+    }
     const Reference<css::text::XTextContent> bookmark(bookmark_names->getByName(name), UNO_QUERY_THROW);
     const auto anchor = bookmark->getAnchor();
     const auto block = body.block_of(anchor);
@@ -741,9 +791,15 @@ folio::result<json> outline(const document_ref& document) {
     images.push_back({{"name", to_utf8(name)}, {"section", block ? body.section_name(*block) : json(nullptr)}});
   }
 
-  return json{{"headings", headings},       {"sections", sections}, {"paragraph_count", paragraph_count},
-              {"lists", lists},             {"bookmarks", bookmarks}, {"tables", tables},
-              {"charts", charts},           {"images", images},     {"objects", objects},
+  return json{{"headings", headings},
+              {"sections", sections},
+              {"paragraph_count", paragraph_count},
+              {"lists", lists},
+              {"bookmarks", bookmarks},
+              {"tables", tables},
+              {"charts", charts},
+              {"images", images},
+              {"objects", objects},
               {"page_breaks", page_breaks}};
 }
 
@@ -751,13 +807,12 @@ json location_schema(const char* description) {
   return json{
       {"description", description},
       {"anyOf",
-       json::array(
-           {json::parse(R"({"type": "object", "properties": {"at": {"type": "string", "enum": ["end"],
+       json::array({json::parse(R"({"type": "object", "properties": {"at": {"type": "string", "enum": ["end"],
               "description": "The end of the document."}}, "required": ["at"], "additionalProperties": false})"),
-            json::parse(R"({"type": "object", "properties": {"after_heading": {"type": "string", "minLength": 1,
+                    json::parse(R"({"type": "object", "properties": {"after_heading": {"type": "string", "minLength": 1,
               "description": "The text of a heading: the end of its section, before the next heading of the same or a higher level."}},
               "required": ["after_heading"], "additionalProperties": false})"),
-            json::parse(R"({"type": "object", "properties": {"at_bookmark": {"type": "string", "minLength": 1,
+                    json::parse(R"({"type": "object", "properties": {"at_bookmark": {"type": "string", "minLength": 1,
               "description": "The name of a bookmark: right after the paragraph holding it."}},
               "required": ["at_bookmark"], "additionalProperties": false})")})}};
 }
@@ -777,15 +832,15 @@ document_tools make_tools() {
       {"add_heading",
        "Adds a heading (Heading 1 to Heading 6 style), which opens a section. Heading texts are unique: later calls "
        "refer to the section by its heading's text.",
-       object_schema({{"text",
-                       {{"type", "string"}, {"minLength", 1}, {"maxLength", 300}, {"description", "The heading text."}}},
-                      {"level",
-                       {{"type", "integer"},
-                        {"minimum", 1},
-                        {"maximum", 6},
-                        {"description", "1 for a top-level section, 2 for a subsection, and so on."}}},
-                      {"location", location_schema(where)}},
-                     json::array({"text", "level"})),
+       object_schema(
+           {{"text", {{"type", "string"}, {"minLength", 1}, {"maxLength", 300}, {"description", "The heading text."}}},
+            {"level",
+             {{"type", "integer"},
+              {"minimum", 1},
+              {"maximum", 6},
+              {"description", "1 for a top-level section, 2 for a subsection, and so on."}}},
+            {"location", location_schema(where)}},
+           json::array({"text", "level"})),
        add_heading});
   made.tools.push_back(
       {"add_paragraph", "Adds a paragraph of body text.",
@@ -812,23 +867,25 @@ document_tools make_tools() {
       {"add_table",
        "Adds a table whose first row is its header row (repeated on each page). Returns the table's name, which "
        "add_chart can take its data from.",
-       object_schema(
-           {{"rows",
-             {{"type", "array"},
-              {"minItems", 1},
-              {"maxItems", 1000},
-              {"items",
-               {{"type", "array"}, {"minItems", 1}, {"maxItems", 50}, {"items", {{"type", json::array({"string", "number"})}}}}},
-              {"description", "The rows, header first; every row has as many cells as the header."}}},
-            {"name",
-             {{"type", "string"},
-              {"minLength", 1},
-              {"maxLength", 64},
-              {"description",
-               "A name for the table, unique in the document: a letter, then letters, digits or underscores. "
-               "Table1, Table2 … when left out."}}},
-            {"location", location_schema(where)}},
-           json::array({"rows"})),
+       object_schema({{"rows",
+                       {{"type", "array"},
+                        {"minItems", 1},
+                        {"maxItems", 1000},
+                        {"items",
+                         {{"type", "array"},
+                          {"minItems", 1},
+                          {"maxItems", 50},
+                          {"items", {{"type", json::array({"string", "number"})}}}}},
+                        {"description", "The rows, header first; every row has as many cells as the header."}}},
+                      {"name",
+                       {{"type", "string"},
+                        {"minLength", 1},
+                        {"maxLength", 32},
+                        {"description",
+                         "A name for the table, unique in the document: a letter, then letters, digits or underscores. "
+                         "Table1, Table2 … when left out."}}},
+                      {"location", location_schema(where)}},
+                     json::array({"rows"})),
        add_table});
   made.tools.push_back(
       {"add_bookmark",
@@ -842,11 +899,10 @@ document_tools make_tools() {
               {"description", "Unique in the document: a letter, then letters, digits or underscores."}}},
             {"location",
              {{"description", "What the bookmark marks."},
-              {"anyOf",
-               json::array({json::parse(R"({"type": "object", "properties": {"heading": {"type": "string",
+              {"anyOf", json::array({json::parse(R"({"type": "object", "properties": {"heading": {"type": "string",
                               "minLength": 1, "description": "The text of the heading the bookmark spans."}},
                               "required": ["heading"], "additionalProperties": false})"),
-                            location_schema("")["anyOf"][0], location_schema("")["anyOf"][1]})}}}},
+                                     location_schema("")["anyOf"][0], location_schema("")["anyOf"][1]})}}}},
            json::array({"name", "location"})),
        add_bookmark});
   made.tools.push_back(
@@ -857,18 +913,19 @@ document_tools make_tools() {
            {{"name",
              {{"type", "string"},
               {"minLength", 1},
-              {"maxLength", 64},
-              {"description", "A name for the chart, unique in the document, e.g. \"Revenue chart\"."}}},
+              {"maxLength", 32},
+              {"description",
+               "A name for the chart, unique in the document: a letter, then letters, digits or underscores, e.g. "
+               "\"revenue_chart\"."}}},
             {"kind", {{"type", "string"}, {"enum", json::array({"column", "bar", "line", "pie"})}}},
             {"title", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}}},
             {"data",
              {{"description", "Either {\"table\": name} or {\"categories\": [...], \"series\": [...]}."},
               {"anyOf",
-               json::array(
-                   {json::parse(R"({"type": "object", "properties": {"table": {"type": "string", "minLength": 1,
+               json::array({json::parse(R"({"type": "object", "properties": {"table": {"type": "string", "minLength": 1,
                       "description": "The name of a table of the document."}}, "required": ["table"],
                       "additionalProperties": false})"),
-                    json::parse(R"({"type": "object", "properties": {
+                            json::parse(R"({"type": "object", "properties": {
                       "categories": {"type": "array", "minItems": 1, "maxItems": 500, "items": {"type": "string"},
                                      "description": "The labels along the axis (the slices of a pie)."},
                       "series": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "object",
@@ -886,10 +943,10 @@ document_tools make_tools() {
       {"move_section",
        "Moves a section (its heading and everything up to the next heading of the same or a higher level, "
        "subsections, tables and charts included) to another place. Names stay as they were.",
-       object_schema({{"heading",
-                       {{"type", "string"}, {"minLength", 1}, {"description", "The text of the section's heading."}}},
-                      {"to", location_schema("Where the section goes.")}},
-                     json::array({"heading", "to"})),
+       object_schema(
+           {{"heading", {{"type", "string"}, {"minLength", 1}, {"description", "The text of the section's heading."}}},
+            {"to", location_schema("Where the section goes.")}},
+           json::array({"heading", "to"})),
        move_section});
   made.tools.push_back(
       {"move_chart",
@@ -899,6 +956,16 @@ document_tools make_tools() {
                       {"to", location_schema("Where the chart goes.")}},
                      json::array({"name", "to"})),
        move_chart});
+  for (auto& tool : made.tools) {
+    tool.run = [run = std::move(tool.run)](const document_ref& document, const json& arguments) {
+      restore_names(document);
+      return run(document, arguments);
+    };
+  }
+  made.outline = [](const document_ref& document) {
+    restore_names(document);
+    return outline(document);
+  };
   return made;
 }
 
