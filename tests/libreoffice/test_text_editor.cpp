@@ -2,6 +2,8 @@
 // reopened from its bytes, the outline read, and the saved file read by python-docx.
 #include "editor_testing.hpp"
 
+#include <sstream>
+
 namespace {
 
 using folio::document_format;
@@ -337,4 +339,45 @@ TEST_CASE("text editor refuses arguments the document contradicts, naming what e
   refused("move_section", {{"heading", "Summary"}, {"to", {{"at_bookmark", "top"}}}}, "/to", "itself");
   refused("add_page_break", {{"location", {{"after_heading", "Nowhere"}}}}, "/location/after_heading", "'Summary'");
   CHECK(outline_of(*editor) == before);
+}
+
+TEST_CASE("text editor reads and edits a real Word document") {
+  std::ifstream file(std::string(FOLIO_CORPUS_DIR) + "/files/docx/docx4j__headers_footers.docx", std::ios::binary);
+  REQUIRE(file);
+  std::ostringstream read;
+  read << file.rdbuf();
+  const auto original = std::move(read).str();
+  const char* const headings_script = R"(import sys, docx
+for paragraph in docx.Document(sys.argv[1]).paragraphs:
+    if paragraph.style.name.startswith('Heading') and paragraph.text.strip():
+        print(paragraph.style.name[8:] + '|' + paragraph.text)
+)";
+  const auto word_headings = lines(python_reads(original, "docx", headings_script));
+  std::string bytes;
+  {
+    const auto editor = open_editor(document_format::word, original);
+    const auto outline = outline_of(*editor);
+    INFO(outline.dump(1));
+    std::vector<std::string> outline_headings;
+    for (const auto& heading : outline["headings"]) {
+      outline_headings.push_back(std::to_string(heading["level"].get<int>()) + "|" +
+                                 heading["text"].get<std::string>());
+    }
+    CHECK(outline_headings == word_headings);
+    CHECK(outline["tables"].size() == 14);
+    CHECK(outline["paragraph_count"].get<int>() > 100);
+    call(*editor, "add_paragraph",
+         {{"text", "A note added by the editor."}, {"location", {{"after_heading", "XSL FO concepts"}}}});
+    call(*editor, "move_section", {{"heading", "Word UI limitations"}, {"to", {{"at", "end"}}}});
+    bytes = saved(*editor);
+  }
+  const auto saved_headings = lines(python_reads(bytes, "docx", headings_script));
+  REQUIRE(saved_headings.size() == word_headings.size());
+  CHECK(saved_headings.back() == "2|Word UI limitations");
+  const auto note = python_reads(bytes, "docx", R"(import sys, docx
+paragraphs = docx.Document(sys.argv[1]).paragraphs
+index = [p.text for p in paragraphs].index('A note added by the editor.')
+print([p.text for p in paragraphs[:index] if p.style.name.startswith('Heading') and p.text.strip()][-1])
+)");
+  CHECK(note == "XSL FO concepts\n");
 }
