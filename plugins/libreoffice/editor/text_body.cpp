@@ -138,6 +138,16 @@ Reference<css::container::XNameAccess> bookmarks_of(const document_ref& document
   return supplier->getBookmarks();
 }
 
+Reference<css::container::XNameAccess> tables_of(const document_ref& document) {
+  const Reference<css::text::XTextTablesSupplier> supplier(document, UNO_QUERY_THROW);
+  return supplier->getTextTables();
+}
+
+Reference<css::container::XNameAccess> embedded_objects_of(const document_ref& document) {
+  const Reference<css::text::XTextEmbeddedObjectsSupplier> supplier(document, UNO_QUERY_THROW);
+  return supplier->getEmbeddedObjects();
+}
+
 folio::result<std::size_t> resolve_location(const document_ref& document, const text_body& body,
                                             const nlohmann::json& location, const std::string& pointer) {
   const auto last = body.blocks().size() - 1;
@@ -269,10 +279,8 @@ void add_mark(const document_ref& document, const Reference<css::text::XTextRang
 
 void restore_names(const document_ref& document) {
   const auto bookmarks = bookmarks_of(document);
-  const Reference<css::text::XTextTablesSupplier> table_supplier(document, UNO_QUERY_THROW);
-  const auto tables = table_supplier->getTextTables();
-  const Reference<css::text::XTextEmbeddedObjectsSupplier> object_supplier(document, UNO_QUERY_THROW);
-  const auto objects = object_supplier->getEmbeddedObjects();
+  const auto tables = tables_of(document);
+  const auto objects = embedded_objects_of(document);
   std::optional<text_body> body;
   for (const auto& mark : bookmarks->getElementNames()) {
     const auto mark_name = to_utf8(mark);

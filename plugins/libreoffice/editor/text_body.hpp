@@ -78,8 +78,10 @@ void add_mark(const document_ref& document, const css::uno::Reference<css::text:
               const std::string& name);
 void restore_names(const document_ref& document);
 
-// The bookmarks of the document, by name.
+// The document's bookmarks, tables and embedded objects, by name.
 css::uno::Reference<css::container::XNameAccess> bookmarks_of(const document_ref& document);
+css::uno::Reference<css::container::XNameAccess> tables_of(const document_ref& document);
+css::uno::Reference<css::container::XNameAccess> embedded_objects_of(const document_ref& document);
 
 // "'a', 'b'" or "none".
 std::string quoted_list(const css::uno::Sequence<OUString>& names);

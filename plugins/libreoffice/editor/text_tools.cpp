@@ -1,4 +1,4 @@
-// The text document (docx) tools and outline.
+// The text document (docx) tools; the outline is in text_outline.hpp.
 //
 // Locations: every tool that adds content takes an optional "location" (default {"at": "end"}):
 //   {"at": "end"}                 the end of the document;
@@ -7,30 +7,15 @@
 //   {"at_bookmark": "<name>"}     right after the paragraph holding the bookmark.
 // Names an agent refers to later: headings by their text (unique in the document), tables, charts and bookmarks by
 // the name the tool was given or answered with.
-//
-// outline() keys (stable):
-//   headings:        [{text, level, order}], in document order, order counting from 1;
-//   sections:        [{heading, level, paragraphs, list_items, tables, charts}], one per heading (and one with heading
-//                    null for content before the first heading, if any); the counts and names are the section's own
-//                    content, up to the next heading of any level;
-//   paragraph_count: paragraphs with content in the body that are not headings (list items included);
-//   lists:           [{section, kind: bulleted|numbered, items: [text]}], runs of list paragraphs;
-//   bookmarks:       [{name, section, text}];
-//   tables:          [{name, rows, columns, header: [text], section}];
-//   charts:          [{name, kind: column|bar|line|pie, title, categories, series: [name], section}];
-//   images:          [{name, section}];
-//   objects:         [{name, section}], embedded objects that are not charts;
-//   page_breaks:     [{section}].
-// "section" is the text of the innermost heading before the thing, or null before the first heading.
 #include "text_body.hpp"
 #include "text_charts.hpp"
+#include "text_outline.hpp"
 
 #include <charconv>
 #include <com/sun/star/awt/FontSlant.hpp>
 #include <com/sun/star/awt/FontWeight.hpp>
 #include <com/sun/star/awt/Size.hpp>
 #include <com/sun/star/beans/XPropertyState.hpp>
-#include <com/sun/star/container/XIndexAccess.hpp>
 #include <com/sun/star/container/XNamed.hpp>
 #include <com/sun/star/datatransfer/XTransferableSupplier.hpp>
 #include <com/sun/star/document/XEmbeddedObjectSupplier.hpp>
@@ -38,16 +23,12 @@
 #include <com/sun/star/frame/XModel.hpp>
 #include <com/sun/star/lang/XMultiServiceFactory.hpp>
 #include <com/sun/star/style/BreakType.hpp>
-#include <com/sun/star/style/NumberingType.hpp>
 #include <com/sun/star/table/XCellRange.hpp>
 #include <com/sun/star/table/XTableColumns.hpp>
 #include <com/sun/star/table/XTableRows.hpp>
 #include <com/sun/star/text/ControlCharacter.hpp>
 #include <com/sun/star/text/TextContentAnchorType.hpp>
 #include <com/sun/star/text/XParagraphCursor.hpp>
-#include <com/sun/star/text/XTextEmbeddedObjectsSupplier.hpp>
-#include <com/sun/star/text/XTextGraphicObjectsSupplier.hpp>
-#include <com/sun/star/text/XTextTablesSupplier.hpp>
 #include <com/sun/star/text/XTextViewCursor.hpp>
 #include <com/sun/star/text/XTextViewCursorSupplier.hpp>
 #include <com/sun/star/view/XSelectionSupplier.hpp>
@@ -188,11 +169,6 @@ folio::result<json> add_bullet_list(const document_ref& document, const json& ar
   return json{{"list", numbered ? "numbered" : "bulleted"},
               {"items", arguments["items"].size()},
               {"section", body.section_name(after.value())}};
-}
-
-Reference<css::container::XNameAccess> tables_of(const document_ref& document) {
-  const Reference<css::text::XTextTablesSupplier> supplier(document, UNO_QUERY_THROW);
-  return supplier->getTextTables();
 }
 
 std::string cell_text(const json& cell) {
@@ -339,11 +315,6 @@ folio::result<json> add_page_break(const document_ref& document, const json& arg
   const auto cursor = open_paragraph(document, body, after.value());
   set(cursor, "BreakType", Any(css::style::BreakType_PAGE_BEFORE));
   return json{{"page_break", true}, {"section", body.section_name(after.value())}};
-}
-
-Reference<css::container::XNameAccess> embedded_objects_of(const document_ref& document) {
-  const Reference<css::text::XTextEmbeddedObjectsSupplier> supplier(document, UNO_QUERY_THROW);
-  return supplier->getEmbeddedObjects();
 }
 
 std::string chart_list(const Reference<css::container::XNameAccess>& objects) {
@@ -635,174 +606,6 @@ folio::result<json> move_chart(const document_ref& document, const json& argumen
   return json{{"chart", name}, {"section", now ? result.section_name(*now) : json(nullptr)}};
 }
 
-std::string list_kind(const Reference<css::beans::XPropertySet>& paragraph) {
-  Reference<css::container::XIndexAccess> rules;
-  paragraph->getPropertyValue("NumberingRules") >>= rules;
-  sal_Int16 level = 0;
-  paragraph->getPropertyValue("NumberingLevel") >>= level;
-  if (!rules.is() || level < 0 || level >= rules->getCount()) {
-    return "bulleted";
-  }
-  css::uno::Sequence<css::beans::PropertyValue> settings;
-  rules->getByIndex(level) >>= settings;
-  for (const auto& setting : settings) {
-    if (setting.Name == "NumberingType") {
-      sal_Int16 type = 0;
-      setting.Value >>= type;
-      return type == css::style::NumberingType::CHAR_SPECIAL || type == css::style::NumberingType::BITMAP ? "bulleted"
-                                                                                                          : "numbered";
-    }
-  }
-  return "bulleted";
-}
-
-json section_entry(const json& heading, int level) {
-  return json{{"heading", heading}, {"level", level},          {"paragraphs", 0},
-              {"list_items", 0},    {"tables", json::array()}, {"charts", json::array()}};
-}
-
-void place_in_section(json& sections, const text_body& body, std::optional<std::size_t> block, const char* key,
-                      const std::string& name) {
-  const auto name_of_section = block ? body.section_name(*block) : json(nullptr);
-  for (auto& section : sections) {
-    if (section["heading"] == name_of_section) {
-      section[key].push_back(name);
-      return;
-    }
-  }
-}
-
-folio::result<json> outline(const document_ref& document) {
-  const text_body body(document);
-  const auto& blocks = body.blocks();
-  json headings = json::array();
-  json sections = json::array();
-  json lists = json::array();
-  json page_breaks = json::array();
-  std::size_t paragraph_count = 0;
-  bool in_list = false;
-  for (std::size_t index = 0; index < blocks.size(); ++index) {
-    const auto& block = blocks[index];
-    if (block.heading_level > 0) {
-      headings.push_back({{"text", block.text}, {"level", block.heading_level}, {"order", headings.size() + 1}});
-      sections.push_back(section_entry(block.text, block.heading_level));
-      in_list = false;
-      continue;
-    }
-    if (sections.empty()) {
-      sections.push_back(section_entry(nullptr, 0));
-    }
-    if (block.table.is()) {
-      in_list = false;
-      continue;
-    }
-    const Reference<css::beans::XPropertySet> properties(block.paragraph, UNO_QUERY_THROW);
-    css::style::BreakType page_break = css::style::BreakType_NONE;
-    properties->getPropertyValue("BreakType") >>= page_break;
-    if (page_break == css::style::BreakType_PAGE_BEFORE || page_break == css::style::BreakType_PAGE_AFTER) {
-      page_breaks.push_back({{"section", body.section_name(index)}});
-    }
-    if (block.text.empty()) {
-      in_list = false;
-      continue;
-    }
-    ++paragraph_count;
-    auto& section = sections.back();
-    section["paragraphs"] = section["paragraphs"].get<int>() + 1;
-    bool is_item = false;
-    properties->getPropertyValue("NumberingIsNumber") >>= is_item;
-    if (!is_item) {
-      in_list = false;
-      continue;
-    }
-    section["list_items"] = section["list_items"].get<int>() + 1;
-    const auto kind = list_kind(properties);
-    if (!in_list || lists.back()["kind"] != kind) {
-      lists.push_back({{"section", body.section_name(index)}, {"kind", kind}, {"items", json::array()}});
-    }
-    lists.back()["items"].push_back(block.text);
-    in_list = true;
-  }
-
-  json bookmarks = json::array();
-  const auto bookmark_names = bookmarks_of(document);
-  for (const auto& name : bookmark_names->getElementNames()) {
-    if (name.startsWith("_")) {
-      continue; // hidden: Word's own (_GoBack, _Toc…) and the names of tables and charts
-    }
-    const Reference<css::text::XTextContent> bookmark(bookmark_names->getByName(name), UNO_QUERY_THROW);
-    const auto anchor = bookmark->getAnchor();
-    const auto block = body.block_of(anchor);
-    bookmarks.push_back({{"name", to_utf8(name)},
-                         {"section", block ? body.section_name(*block) : json(nullptr)},
-                         {"text", to_utf8(anchor->getString())}});
-  }
-
-  json tables = json::array();
-  for (std::size_t index = 0; index < blocks.size(); ++index) {
-    if (!blocks[index].table.is()) {
-      continue;
-    }
-    const auto& table = blocks[index].table;
-    const Reference<css::container::XNamed> named(table, UNO_QUERY_THROW);
-    const auto columns = table->getColumns()->getCount();
-    json header = json::array();
-    const Reference<css::table::XCellRange> cells(table, UNO_QUERY_THROW);
-    for (sal_Int32 column = 0; column < columns; ++column) {
-      const Reference<css::text::XText> cell(cells->getCellByPosition(column, 0), UNO_QUERY);
-      header.push_back(cell.is() ? to_utf8(cell->getString()) : std::string());
-    }
-    const auto name = to_utf8(named->getName());
-    tables.push_back({{"name", name},
-                      {"rows", table->getRows()->getCount()},
-                      {"columns", columns},
-                      {"header", header},
-                      {"section", body.section_name(index)}});
-    place_in_section(sections, body, index, "tables", name);
-  }
-
-  json charts = json::array();
-  json objects = json::array();
-  const auto embedded = embedded_objects_of(document);
-  for (const auto& name : embedded->getElementNames()) {
-    const Reference<css::text::XTextContent> object(embedded->getByName(name), UNO_QUERY_THROW);
-    const auto block = body.block_of(object->getAnchor());
-    const auto section = block ? body.section_name(*block) : json(nullptr);
-    if (!is_chart(Reference<css::beans::XPropertySet>(object, UNO_QUERY_THROW))) {
-      objects.push_back({{"name", to_utf8(name)}, {"section", section}});
-      continue;
-    }
-    const auto content = read_chart(object);
-    charts.push_back({{"name", to_utf8(name)},
-                      {"kind", content.kind},
-                      {"title", content.title},
-                      {"categories", content.categories},
-                      {"series", content.series},
-                      {"section", section}});
-    place_in_section(sections, body, block, "charts", to_utf8(name));
-  }
-
-  json images = json::array();
-  const Reference<css::text::XTextGraphicObjectsSupplier> graphics(document, UNO_QUERY_THROW);
-  const auto graphic_names = graphics->getGraphicObjects();
-  for (const auto& name : graphic_names->getElementNames()) {
-    const Reference<css::text::XTextContent> image(graphic_names->getByName(name), UNO_QUERY_THROW);
-    const auto block = body.block_of(image->getAnchor());
-    images.push_back({{"name", to_utf8(name)}, {"section", block ? body.section_name(*block) : json(nullptr)}});
-  }
-
-  return json{{"headings", headings},
-              {"sections", sections},
-              {"paragraph_count", paragraph_count},
-              {"lists", lists},
-              {"bookmarks", bookmarks},
-              {"tables", tables},
-              {"charts", charts},
-              {"images", images},
-              {"objects", objects},
-              {"page_breaks", page_breaks}};
-}
-
 json location_schema(const char* description) {
   return json{
       {"description", description},
@@ -827,7 +630,7 @@ json object_schema(json properties, json required) {
 }
 
 document_tools make_tools() {
-  document_tools made{"docx", "private:factory/swriter", "MS Word 2007 XML", {}, outline};
+  document_tools made{"docx", "private:factory/swriter", "MS Word 2007 XML", {}, {}};
   made.tools.push_back(
       {"add_heading",
        "Adds a heading (Heading 1 to Heading 6 style), which opens a section. Heading texts are unique: later calls "
@@ -964,7 +767,7 @@ document_tools make_tools() {
   }
   made.outline = [](const document_ref& document) {
     restore_names(document);
-    return outline(document);
+    return text_outline(document);
   };
   return made;
 }
