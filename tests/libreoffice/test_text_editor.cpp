@@ -318,6 +318,7 @@ TEST_CASE("text editor refuses arguments the document contradicts, naming what e
           "'Summary'");
   refused("add_heading", {{"text", "Summary"}, {"level", 2}}, "/text", "already");
   refused("add_heading", {{"text", "x"}, {"level", 7}}, "/level", "6");
+  refused("add_heading", {{"text", "Two\nlines"}, {"level", 1}}, "/text", "line breaks");
   refused("add_bullet_list", {{"items", {"a"}}, {"location", {{"at_bookmark", "bottom"}}}}, "/location/at_bookmark",
           "'top'");
   refused("add_table", {{"rows", json::parse(R"([["a", "b"], ["c"]])")}}, "/rows/1", "header row");

@@ -42,9 +42,9 @@ using css::uno::UNO_QUERY;
 using css::uno::UNO_QUERY_THROW;
 using nlohmann::json;
 
-const json& location_of(const json& arguments, const char* key = "location") {
+const json& location_of(const json& arguments) {
   static const json end = {{"at", "end"}};
-  return arguments.contains(key) ? arguments[key] : end;
+  return arguments.contains("location") ? arguments["location"] : end;
 }
 
 // Names a docx keeps as they are: Word's bookmark rule (a letter first, then letters, digits and underscores).
@@ -73,6 +73,10 @@ folio::result<void> check_plain_name(std::string_view name, const char* what, co
 }
 
 folio::result<void> check_new_heading(const text_body& body, const std::string& text) {
+  if (text.find_first_of("\r\n") != std::string::npos) {
+    return folio::fail(folio::errc::tool_arguments_invalid, "a heading is one line: its text holds no line breaks",
+                       "/text");
+  }
   if (body.find_heading(text)) {
     return folio::fail(folio::errc::tool_arguments_invalid,
                        "the document already has a heading '" + text +
