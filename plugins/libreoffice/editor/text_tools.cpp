@@ -38,7 +38,6 @@ namespace {
 
 using css::uno::Any;
 using css::uno::Reference;
-using css::uno::UNO_QUERY;
 using css::uno::UNO_QUERY_THROW;
 using nlohmann::json;
 
@@ -346,6 +345,13 @@ double cell_number(const std::string& text, bool& ok) {
   return value;
 }
 
+folio::error not_a_number(const std::string& table, const std::string& text, sal_Int32 row, sal_Int32 column) {
+  return folio::fail(folio::errc::tool_arguments_invalid,
+                     "table '" + table + "' has '" + text + "' in row " + std::to_string(row + 1) + ", column " +
+                         std::to_string(column + 1) + ", where a chart needs a number",
+                     "/data/table");
+}
+
 // A table's first row names the series (its first cell labels the categories), its first column the categories.
 folio::result<chart_content> chart_data_from_table(const document_ref& document, const std::string& name) {
   const auto tables = tables_of(document);
@@ -382,10 +388,7 @@ folio::result<chart_content> chart_data_from_table(const document_ref& document,
       bool ok = false;
       values.push_back(cell_number(text, ok));
       if (!ok) {
-        return folio::fail(folio::errc::tool_arguments_invalid,
-                           "table '" + name + "' has '" + text + "' in row " + std::to_string(row + 1) + ", column " +
-                               std::to_string(column + 1) + ", where a chart needs a number",
-                           "/data/table");
+        return not_a_number(name, text, row, column);
       }
     }
     content.values.push_back(std::move(values));
