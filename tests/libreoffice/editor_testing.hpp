@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -54,10 +55,14 @@ inline std::string saved(folio::editor& editor) {
   return std::move(bytes).value();
 }
 
-// Runs `script` with Debian's python3 (the one its python3-openpyxl and python3-docx packages serve), the saved document's path as sys.argv[1], and returns what it printed.
+// Numbers the scratch files of this process, which carry its pid: two calls never share a name.
+inline std::atomic<unsigned> next_scratch_number{0};
+
+// Runs `script` with Debian's python3 (the one its python3-openpyxl and python3-docx packages serve), the saved
+// document's path as sys.argv[1], and returns what it printed.
 inline std::string python_reads(const std::string& document, const std::string& extension, const std::string& script) {
   const auto stem = std::filesystem::temp_directory_path() /
-                    ("folio-editor-test-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+                    ("folio-editor-test-" + std::to_string(::getpid()) + "-" + std::to_string(next_scratch_number++));
   const auto document_path = stem.string() + "." + extension;
   const auto script_path = stem.string() + ".py";
   std::ofstream(document_path, std::ios::binary) << document;

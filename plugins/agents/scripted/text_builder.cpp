@@ -1,6 +1,7 @@
 #include "agent_memory.hpp"
 
 #include <array>
+#include <cctype>
 #include <vector>
 
 namespace folio_scripted {
@@ -291,6 +292,17 @@ folio::result<std::string> report(turn_context& turn, const report_request& want
   return "wrote the report on " + topic + " with an executive summary, findings and the chart 'findings_chart'";
 }
 
+// Tables and charts of a text document are named as the text tools require: a letter first, then letters, digits
+// and underscores, 32 characters at most.
+std::string text_object_name(turn_context& turn, const std::string& stem, const std::string& suffix) {
+  auto base = slug(stem);
+  if (std::isalpha(static_cast<unsigned char>(base.front())) == 0) {
+    base = "item_" + base;
+  }
+  base = base.substr(0, 24 - suffix.size()) + suffix;
+  return unique_object_name(turn, base);
+}
+
 // "Timeline section", "the executive summary" → the section the agent knows by that name.
 std::optional<std::string> find_section(turn_context& turn, std::string hint) {
   const std::string suffix = " section";
@@ -338,7 +350,7 @@ folio::result<std::string> build_text(turn_context& turn, const request& wanted)
       section = turn.memory()["active"].get<std::string>();
     }
     const auto subject = made->subject.value_or("items");
-    const auto name = unique_object_name(turn, slug(subject) + "_table");
+    const auto name = text_object_name(turn, subject, "_table");
     json rows = json::array({json::array({"Item", "Owner", "Due"})});
     for (int row = 1; row <= 3; ++row) {
       rows.push_back(
@@ -365,7 +377,7 @@ folio::result<std::string> build_text(turn_context& turn, const request& wanted)
       section = *found;
     }
     const auto title = made->title.value_or(*table);
-    const auto name = unique_object_name(turn, slug(made->title.value_or(*table)) + "_chart");
+    const auto name = text_object_name(turn, made->title.value_or(*table), "_chart");
     FOLIO_SCRIPTED_TRY(
         text.chart_from_table(name, made->kind, title, *table, section.empty() ? at_end() : after_heading(section)));
     memory_objects(turn)[name] = {
