@@ -6,6 +6,8 @@
 //   transaction()                       an object whose commit() makes the writes durable; destroyed uncommitted,
 //                                       it undoes them. Nested use is not required.
 //   read_transaction()                  the same for methods that only read (a database may take fewer locks)
+//   savepoint()                         optional: the same inside a transaction; with it, concurrent write calls
+//                                       share one transaction (see writing())
 //   adjust_queued_count(delta)          keeps the count queued_task_count() answers, where it is not derived
 //   insert_organization, organization_by_id, organization_by_name, organizations, update_organization,
 //   move_run_expiries(org, retention)   expires_at = last_activity_at + retention for the org's unexpired runs
@@ -33,9 +35,15 @@
 #include <folio/store.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -75,6 +83,21 @@ inline run_status effective_run_status(const run& held, timestamp now) {
     return written_.error();                                                                                           \
   }
 
+namespace detail {
+// The type of a backend's savepoint, for backends that have them.
+template <class Rows>
+struct savepoint_of {
+  using type = std::nullptr_t;
+};
+template <class Rows>
+requires requires(Rows& rows) {
+  rows.savepoint();
+}
+struct savepoint_of<Rows> {
+  using type = decltype(std::declval<Rows&>().savepoint());
+};
+} // namespace detail
+
 template <class Backend>
 class backed_store : public store {
 public:
@@ -82,8 +105,7 @@ public:
       : rows_(std::move(rows)), ids_(time_source), limits_(limits) {}
 
   result<void> create_organization(const organization& created) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(same_name, rows_.organization_by_name(created.name));
     if (same_name) {
       return fail(errc::invalid_argument, "an organization named '" + created.name + "' exists", "name");
@@ -93,8 +115,7 @@ public:
   }
 
   result<organization> get_organization(const org_id& id) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, rows_.organization_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such organization");
@@ -103,8 +124,7 @@ public:
   }
 
   result<organization> find_organization(std::string_view name) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, rows_.organization_by_name(name));
     if (!found) {
       return fail(errc::not_found, "no organization named '" + std::string(name) + "'");
@@ -113,14 +133,12 @@ public:
   }
 
   result<std::vector<organization>> list_organizations() override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     return rows_.organizations();
   }
 
   result<void> set_retention(const org_id& id, const retention_settings& settings) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(found, rows_.organization_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such organization");
@@ -132,8 +150,7 @@ public:
   }
 
   result<void> create_api_key(const api_key& created) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(owner, rows_.organization_by_id(created.org));
     if (!owner) {
       return fail(errc::not_found, "no such organization");
@@ -143,8 +160,7 @@ public:
   }
 
   result<api_key> find_api_key(std::string_view secret_hash) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, rows_.api_key_by_hash(secret_hash));
     if (!found) {
       return fail(errc::not_found, "no such API key");
@@ -153,14 +169,12 @@ public:
   }
 
   result<std::vector<api_key>> list_api_keys(const org_id& org) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     return rows_.api_keys(org);
   }
 
   result<void> revoke_api_key(const key_id& id, timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(found, rows_.api_key_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such API key");
@@ -176,8 +190,7 @@ public:
     if (auto valid = validate(request); !valid) {
       return valid.error();
     }
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(org, rows_.organization_by_id(request.org));
     if (!org) {
       return fail(errc::not_found, "no such organization");
@@ -254,16 +267,14 @@ public:
   }
 
   result<run> get_run(const org_id& org, const run_id& id, timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, owned_run(org, id));
     return present(found, now);
   }
 
   result<page<run>> list_runs(const org_id& org, const run_filter& filter, const page_request<run_id>& request,
                               timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(newest_first, rows_.runs_page(org, filter, request.before, request.limit + 1, now));
     for (auto& item : newest_first) {
       item = present(item, now);
@@ -272,14 +283,12 @@ public:
   }
 
   result<task> get_task(const org_id& org, const task_id& id) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     return owned_task(org, id);
   }
 
   result<page<task>> list_tasks(const org_id& org, const run_id& id, const page_request<task_id>& request) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, owned_run(org, id));
     FOLIO_TRY_ROWS(newest_first, rows_.tasks_page(found.id, request.before, request.limit + 1));
     return make_page(std::move(newest_first), request.limit, [](const task& item) { return item.id; });
@@ -287,22 +296,19 @@ public:
 
   result<std::vector<task_change>> list_task_events(const org_id& org, const task_id& id,
                                                     std::uint64_t after_sequence) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, owned_task(org, id));
     return rows_.changes_after(found.id, after_sequence);
   }
 
   result<std::vector<document_version>> list_versions(const org_id& org, const run_id& id) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, owned_run(org, id));
     return rows_.versions(found.id);
   }
 
   result<task> load_task(const task_id& id) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, rows_.task_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such task", "task_id");
@@ -311,8 +317,7 @@ public:
   }
 
   result<std::optional<claimed_turn>> claim_next(const std::string& worker, timestamp now, duration lease) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(claimed, claim(worker, now, lease));
     if (claimed) {
       FOLIO_TRY_WRITE(tx.commit());
@@ -322,8 +327,7 @@ public:
 
   result<heartbeat_answer> heartbeat(const task_id& id, std::uint64_t lease_token, timestamp now,
                                      duration lease) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(work, leased_task(id, lease_token));
     work.lease->expires_at = now + lease;
     FOLIO_TRY_WRITE(rows_.update_task(work));
@@ -333,8 +337,7 @@ public:
 
   result<std::optional<task_change>> report_progress(const task_id& id, std::uint64_t lease_token, task_phase phase,
                                                      int progress, timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(work, leased_task(id, lease_token));
     const auto before = std::pair{work.phase, work.progress};
     FOLIO_TRY_WRITE(advance(work, phase, progress, now));
@@ -348,8 +351,7 @@ public:
   }
 
   result<task_change> commit_turn(const turn_commit& landed, timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(change, land(landed, now));
     FOLIO_TRY_WRITE(tx.commit());
     return change;
@@ -357,8 +359,7 @@ public:
 
   result<turn_handover> commit_turn_and_claim_next(const turn_commit& landed, const std::string& worker, timestamp now,
                                                    duration lease) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(change, land(landed, now));
     FOLIO_TRY_ROWS(claimed, claim(worker, now, lease));
     FOLIO_TRY_WRITE(tx.commit());
@@ -370,8 +371,7 @@ public:
     if (outcome != task_event::fail && outcome != task_event::stop_cancelled) {
       return fail(errc::invalid_argument, "a turn finishes without landing by failing or stopping on a cancel");
     }
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(work, leased_task(id, lease_token));
     FOLIO_TRY_WRITE(apply(work, outcome, now));
     work.credits_used = 0;
@@ -385,8 +385,7 @@ public:
   }
 
   result<task_change> release_turn(const task_id& id, std::uint64_t lease_token, timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(work, leased_task(id, lease_token));
     FOLIO_TRY_ROWS(change, release(work, now));
     FOLIO_TRY_WRITE(tx.commit());
@@ -395,8 +394,7 @@ public:
 
   result<std::vector<task_change>> recover_expired_leases(timestamp now,
                                                           const std::string& restarted_worker = {}) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(ended, rows_.tasks_with_ended_leases(now, restarted_worker));
     std::vector<task_change> recovered;
     for (auto& work : ended) {
@@ -419,8 +417,7 @@ public:
 
   result<std::pair<task, std::optional<task_change>>> request_cancel(const org_id& org, const task_id& id,
                                                                      timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(work, owned_task(org, id));
     const auto before = work.status;
     if (auto applied = apply(work, task_event::request_cancel, now); !applied) {
@@ -445,8 +442,7 @@ public:
 
   result<run> upload_document(const org_id& org, const run_id& id, const std::string& document_hash,
                               timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(target, owned_run(org, id));
     if (is_expired(target, now)) {
       return fail(errc::run_expired, "this run has expired", "run_id");
@@ -465,8 +461,7 @@ public:
   }
 
   result<std::vector<run_id>> expire_due_runs(timestamp now, std::size_t max_runs) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_WRITE(rows_.forget_idempotency_before(now - idempotency_window));
     FOLIO_TRY_ROWS(due, rows_.runs_due_for_expiry(now, max_runs));
     std::vector<run_id> expired;
@@ -481,8 +476,7 @@ public:
   }
 
   result<std::vector<std::string>> purge_due_runs(timestamp now, std::size_t max_runs) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(due, rows_.runs_due_for_purge(now, max_runs));
     std::vector<std::string> released;
     for (auto& held : due) {
@@ -493,8 +487,7 @@ public:
   }
 
   result<std::vector<std::string>> delete_run(const org_id& org, const run_id& id, timestamp now) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_ROWS(target, owned_run(org, id));
     if (target.queued_tasks + target.running_tasks > 0) {
       return fail(errc::run_busy, "the run has an unfinished task; cancel it first", "run_id");
@@ -515,21 +508,18 @@ public:
   }
 
   result<std::optional<export_entry>> find_export(const std::string& key_digest) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     return rows_.export_by_digest(key_digest);
   }
 
   result<void> put_export(const export_entry& entry) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.transaction();
+    auto tx = writing();
     FOLIO_TRY_WRITE(rows_.put_export(entry));
     return tx.commit();
   }
 
   result<bool> is_blob_referenced(const std::string& document_hash) override {
-    const std::lock_guard lock(mutex_);
-    [[maybe_unused]] auto tx = rows_.read_transaction();
+    [[maybe_unused]] const auto tx = reading();
     return rows_.hash_referenced(document_hash);
   }
 
@@ -537,6 +527,138 @@ protected:
   Backend& rows() { return rows_; }
 
 private:
+  // A backend with savepoints lets write calls that arrive while another is under way share its transaction.
+  static constexpr bool shares_transactions =
+      !std::is_same_v<typename detail::savepoint_of<Backend>::type, std::nullptr_t>;
+  // Callers in one shared transaction at most, so none waits long for the commit.
+  static constexpr std::size_t max_sharing = 16;
+
+  using transaction_type = decltype(std::declval<Backend&>().transaction());
+
+  // The outcome of a shared transaction, for the callers waiting on it.
+  struct shared_commit {
+    std::mutex mutex;
+    std::condition_variable ended;
+    bool done = false;
+    result<void> outcome = success();
+    std::size_t callers = 0;
+  };
+
+  // One write call's transaction: commit() makes its writes durable before it answers; destroyed without commit(),
+  // they are undone. Where the backend shares transactions (group commit), each call runs in a savepoint of the
+  // open shared transaction, and the transaction commits when its last caller leaves with nobody arriving to join:
+  // one commit instead of several, and a page that several calls change is written once. Every caller answers only
+  // once that commit is done, so nothing is reported that a crash could take back.
+  class write_scope {
+  public:
+    explicit write_scope(backed_store& owner) : owner_(owner), lock_(owner.arrive()) {
+      if constexpr (shares_transactions) {
+        if (!owner_.shared_) {
+          owner_.shared_ = std::make_shared<shared_commit>();
+          owner_.shared_transaction_.emplace(owner_.rows_.transaction());
+        }
+        shared_ = owner_.shared_;
+        ++shared_->callers;
+        part_.emplace(owner_.rows_.savepoint());
+      } else {
+        transaction_.emplace(owner_.rows_.transaction());
+      }
+    }
+    write_scope(const write_scope&) = delete;
+    write_scope& operator=(const write_scope&) = delete;
+    write_scope(write_scope&&) = delete;
+    write_scope& operator=(write_scope&&) = delete;
+    ~write_scope() {
+      if (!finished_) {
+        part_.reset();
+        static_cast<void>(leave());
+      }
+    }
+
+    result<void> commit() {
+      finished_ = true;
+      if constexpr (shares_transactions) {
+        auto released = part_->commit();
+        part_.reset();
+        auto committed = leave();
+        return released ? committed : released;
+      } else {
+        auto committed = transaction_->commit();
+        transaction_.reset();
+        lock_.unlock();
+        return committed;
+      }
+    }
+
+  private:
+    // Waits for the shared transaction to commit, or commits it when nobody is arriving to join it.
+    result<void> leave() {
+      if constexpr (shares_transactions) {
+        if (owner_.arriving_.load() > 0 && shared_->callers < max_sharing) {
+          lock_.unlock();
+          std::unique_lock waiting(shared_->mutex);
+          shared_->ended.wait(waiting, [this] { return shared_->done; });
+          return shared_->outcome;
+        }
+        owner_.end_shared_transaction();
+        lock_.unlock();
+        return shared_->outcome;
+      } else {
+        transaction_.reset();
+        lock_.unlock();
+        return success();
+      }
+    }
+
+    backed_store& owner_;
+    std::unique_lock<std::mutex> lock_;
+    std::shared_ptr<shared_commit> shared_;
+    std::optional<typename detail::savepoint_of<Backend>::type> part_;
+    std::optional<transaction_type> transaction_;
+    bool finished_ = false;
+  };
+
+  // One read call: it first commits a shared transaction still open, so it reads only what is durable.
+  class read_scope {
+  public:
+    explicit read_scope(backed_store& owner) : lock_(owner.arrive()) {
+      if constexpr (shares_transactions) {
+        if (owner.shared_) {
+          owner.end_shared_transaction();
+        }
+      }
+      transaction_.emplace(owner.rows_.read_transaction());
+    }
+
+  private:
+    std::unique_lock<std::mutex> lock_;
+    std::optional<decltype(std::declval<Backend&>().read_transaction())> transaction_;
+  };
+
+  write_scope writing() { return write_scope(*this); }
+  read_scope reading() { return read_scope(*this); }
+
+  // Takes the store's mutex, counted as arriving meanwhile: a shared transaction stays open only while someone is.
+  std::unique_lock<std::mutex> arrive() {
+    arriving_.fetch_add(1);
+    std::unique_lock lock(mutex_);
+    arriving_.fetch_sub(1);
+    return lock;
+  }
+
+  // Under mutex_.
+  void end_shared_transaction() {
+    auto outcome = shared_transaction_->commit();
+    shared_transaction_.reset();
+    {
+      const std::lock_guard lock(shared_->mutex);
+      shared_->done = true;
+      shared_->outcome = std::move(outcome);
+    }
+    shared_->ended.notify_all();
+    shared_.reset();
+  }
+
   static run present(run held, timestamp now) {
     held.status = effective_run_status(held, now);
     return held;
@@ -686,6 +808,11 @@ private:
 
   // Serialises this process's use of the backend; transactions serialise processes.
   std::mutex mutex_;
+  // Callers waiting for mutex_.
+  std::atomic<std::size_t> arriving_{0};
+  // The open shared transaction and the callers' view of its outcome; both under mutex_.
+  std::optional<transaction_type> shared_transaction_;
+  std::shared_ptr<shared_commit> shared_;
   Backend rows_;
   id_generator ids_;
   store_limits limits_;

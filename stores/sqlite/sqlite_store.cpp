@@ -234,6 +234,22 @@ public:
     return cached;
   }
 
+  // A statement without parameters or rows (BEGIN, COMMIT, SAVEPOINT …), prepared once: a write call runs several.
+  result<void> run(const std::string& sql) {
+    auto* prepared = statement(sql);
+    if (prepared == nullptr) {
+      return fail(errc::storage_error, "database: cannot prepare: " + std::string(sqlite3_errmsg(handle_)));
+    }
+    const int code = sqlite3_step(prepared);
+    if (code != SQLITE_DONE && code != SQLITE_ROW) {
+      auto failure = fail(errc::storage_error, "database: " + std::string(sqlite3_errmsg(handle_)));
+      sqlite3_reset(prepared);
+      return failure;
+    }
+    sqlite3_reset(prepared);
+    return success();
+  }
+
   [[nodiscard]] sqlite3* handle() const { return handle_; }
   bool usable = true;
 
@@ -648,7 +664,7 @@ public:
   class transaction_scope {
   public:
     transaction_scope(database& owner, const char* begin) : owner_(&owner) {
-      begun_ = owner.exec(begin);
+      begun_ = owner.run(begin);
       owner.usable = begun_.has_value();
     }
     transaction_scope(transaction_scope&& other) noexcept
@@ -658,7 +674,7 @@ public:
     transaction_scope& operator=(transaction_scope&&) = delete;
     ~transaction_scope() {
       if (owner_ != nullptr && begun_) {
-        static_cast<void>(owner_->exec("ROLLBACK"));
+        static_cast<void>(owner_->run("ROLLBACK"));
       }
       if (owner_ != nullptr) {
         owner_->usable = true;
@@ -669,7 +685,7 @@ public:
       if (!begun_) {
         return begun_.error();
       }
-      auto committed = owner_->exec("COMMIT");
+      auto committed = owner_->run("COMMIT");
       owner_->usable = true;
       owner_ = nullptr;
       return committed;
@@ -677,6 +693,46 @@ public:
 
   private:
     database* owner_;
+    result<void> begun_ = success();
+  };
+
+  // One write call inside a transaction that several share: released into it, or undone alone.
+  class savepoint_scope {
+  public:
+    explicit savepoint_scope(sqlite_tables& owner) : owner_(&owner) {
+      owner.forget_rows();
+      // A transaction that could not begin stays unusable: SAVEPOINT would begin another one.
+      if (owner.db_->usable) {
+        begun_ = owner.db_->run("SAVEPOINT part");
+      } else {
+        begun_ = fail(errc::storage_error, "database: no transaction could be started (the database is busy)");
+      }
+    }
+    savepoint_scope(savepoint_scope&& other) noexcept
+        : owner_(std::exchange(other.owner_, nullptr)), begun_(std::move(other.begun_)) {}
+    savepoint_scope(const savepoint_scope&) = delete;
+    savepoint_scope& operator=(const savepoint_scope&) = delete;
+    savepoint_scope& operator=(savepoint_scope&&) = delete;
+    ~savepoint_scope() {
+      if (owner_ != nullptr && begun_) {
+        static_cast<void>(owner_->db_->run("ROLLBACK TO part"));
+        static_cast<void>(owner_->db_->run("RELEASE part"));
+        // The rows remembered may hold values just undone.
+        owner_->forget_rows();
+      }
+    }
+
+    result<void> commit() {
+      if (!begun_) {
+        return begun_.error();
+      }
+      auto released = owner_->db_->run("RELEASE part");
+      owner_ = nullptr;
+      return released;
+    }
+
+  private:
+    sqlite_tables* owner_;
     result<void> begun_ = success();
   };
 
@@ -690,6 +746,7 @@ public:
     forget_rows();
     return transaction_scope(*db_, "BEGIN DEFERRED");
   }
+  savepoint_scope savepoint() { return savepoint_scope(*this); }
 
   result<void> insert_organization(const organization& created) {
     query statement(*db_, std::string("INSERT INTO organizations (") + organization_columns + ") VALUES (" +

@@ -7,9 +7,13 @@
 #include <folio/store.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #ifndef FOLIO_STORE_FIXTURES
@@ -795,4 +799,115 @@ TEMPLATE_TEST_CASE("store keeps export cache entries until their document is pur
   CHECK(gone == std::set<std::string>{folio_conformance::hash_a, pdf_hash});
   CHECK_FALSE(w.store.find_export(key.digest()).value());
   CHECK_FALSE(w.store.is_blob_referenced(pdf_hash).value());
+}
+
+TEMPLATE_TEST_CASE("store serves concurrent callers as if one after another", "[store][conformance]",
+                   FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  constexpr int runs = 12;
+  constexpr int turns = 5;
+  std::vector<folio::run_id> run_ids;
+  for (int index = 0; index < runs; ++index) {
+    run_ids.push_back(w.create("turn 1").run_after.id);
+  }
+  // Catch's assertions are for the test's own thread: the others count what went wrong.
+  std::atomic<int> unexpected{0};
+  const auto expect = [&](bool held) {
+    if (!held) {
+      ++unexpected;
+    }
+  };
+  std::mutex landed_mutex;
+  std::map<std::string, int> landings_by_task;
+  std::atomic<int> landed{0};
+  std::atomic<bool> submitting{true};
+  const auto now = [&] { return w.fixture.clock.now(); };
+
+  // Resumes every run turn by turn, with a refused submission in between that must change nothing.
+  std::thread submitter([&] {
+    for (int turn = 2; turn <= turns; ++turn) {
+      for (const auto& id : run_ids) {
+        auto made = w.request("turn " + std::to_string(turn));
+        made.resume = id;
+        expect(
+            w.store.submit(made, {w.ids.template next<folio::run_id>(), w.ids.template next<folio::task_id>()}, now())
+                .has_value());
+        auto unknown = w.request("nowhere");
+        unknown.resume = w.ids.template next<folio::run_id>();
+        auto refused = w.store.submit(
+            unknown, {w.ids.template next<folio::run_id>(), w.ids.template next<folio::task_id>()}, now());
+        expect(!refused && refused.error() == folio::errc::not_found);
+      }
+    }
+    submitting = false;
+  });
+  // Workers land each turn they hold, after a stale write that must be refused, and go on with the task handed over.
+  // A turn starts from its run with every earlier turn landed and nothing else running.
+  const auto work = [&](const std::string& worker) {
+    while (submitting || landed < runs * turns) {
+      auto claimed = w.store.claim_next(worker, now(), 30s);
+      expect(claimed.has_value());
+      auto held = claimed ? claimed.value() : std::nullopt;
+      while (held) {
+        expect(held->from.versions == static_cast<std::uint32_t>(held->work.turn_index - 1));
+        expect(held->from.running_tasks == 1);
+        const auto stale =
+            w.store.commit_turn({held->work.id, held->work.lease->token + 1, folio_conformance::hash_b, {}, 1}, now());
+        expect(!stale && stale.error() == folio::errc::lease_lost);
+        auto handed = w.store.commit_turn_and_claim_next(
+            {held->work.id, held->work.lease->token, folio_conformance::hash_a, {}, 2}, worker, now(), 30s);
+        expect(handed.has_value());
+        if (!handed) {
+          break;
+        }
+        {
+          const std::lock_guard lock(landed_mutex);
+          ++landings_by_task[held->work.id.str()];
+        }
+        ++landed;
+        held = std::move(handed.value().next);
+      }
+      std::this_thread::yield();
+    }
+  };
+  std::thread first_worker(work, "w1");
+  std::thread second_worker(work, "w2");
+  // A reader meanwhile sees each commit whole: a run's credits always match its versions.
+  std::thread reader([&] {
+    while (landed < runs * turns) {
+      for (const auto& id : run_ids) {
+        auto held = w.store.get_run(w.org, id, now());
+        expect(held && held.value().credits_used == 2 * static_cast<std::int64_t>(held.value().versions));
+      }
+    }
+  });
+  submitter.join();
+  first_worker.join();
+  second_worker.join();
+  reader.join();
+
+  CHECK(unexpected == 0);
+  CHECK(landings_by_task.size() == static_cast<std::size_t>(runs * turns));
+  for (const auto& [task, count] : landings_by_task) {
+    CHECK(count == 1);
+  }
+  for (const auto& id : run_ids) {
+    const auto held = w.get_run(id);
+    CHECK(held.versions == static_cast<std::uint32_t>(turns));
+    CHECK(held.credits_used == 2 * turns);
+    CHECK(held.status == folio::run_status::completed);
+    auto history = w.store.list_tasks(w.org, id, folio::page_request<folio::task_id>{});
+    REQUIRE(history);
+    CHECK(history.value().items.size() == static_cast<std::size_t>(turns));
+    for (const auto& done : history.value().items) {
+      auto changes = w.store.list_task_events(w.org, done.id, 0);
+      REQUIRE(changes);
+      REQUIRE(changes.value().size() == 3);
+      for (std::size_t index = 0; index < changes.value().size(); ++index) {
+        CHECK(changes.value()[index].sequence == index + 1);
+      }
+      CHECK(changes.value().back().snapshot.status == folio::task_status::completed);
+    }
+  }
+  CHECK_FALSE(w.claim());
 }
