@@ -2,9 +2,10 @@
 // (API.md's export table, PNG aside: that is the vips plugin's), checked for meaning against the source's own text,
 // read independently of LibreOffice (unzip and the OOXML text elements).
 //
-// The full sweep (81 documents, 243 conversions) takes longer than the default suite should with two offices on this
-// 2-core machine, so by default a deterministic sample runs: every third document of each type in name order, to
-// every target of its type, which covers every type and every pair. FOLIO_LONG_TESTS=1 runs the full sweep.
+// The full sweep (81 documents, 243 conversions) took 11 minutes with two offices on this shared 2-core machine
+// (load average 8), longer than the default suite should, so by default a deterministic sample runs: every third
+// document of each type in name order and the known failures, to every target of its type, which covers every type
+// and every pair. FOLIO_LONG_TESTS=1 runs the full sweep.
 #include "conversion_testing.hpp"
 
 #include <algorithm>
@@ -34,8 +35,8 @@ struct known_failure {
 // Valid documents LibreOffice 7.4 itself cannot convert: a cold `soffice --headless --convert-to` fails on them too.
 const std::vector<known_failure> known_failures{
     {"xlsx/closedxml__SampleSparklines.xlsx", folio::errc::converter_crashed,
-     "soffice 7.4.7.2 --headless --convert-to pdf (a fresh profile): 'Unspecified Application Error', exit status 1, "
-     "no output; the same for csv and html"},
+     "soffice 7.4.7.2 --headless --convert-to pdf, csv or html on it, run 2026-11-29: 'Unspecified Application Error', "
+     "exit status 1, no output"},
 };
 
 const known_failure* known_failure_of(const std::string& file) {
@@ -111,13 +112,14 @@ std::vector<conversion> planned_conversions(bool full_sweep) {
     }
     std::sort(files.begin(), files.end());
     for (std::size_t index = 0; index < files.size(); ++index) {
-      if (!full_sweep && index % 3 != 0) {
+      const auto relative = type + "/" + files[index].filename().string();
+      if (!full_sweep && index % 3 != 0 && known_failure_of(relative) == nullptr) {
         continue;
       }
       const auto words = source_words(source_text(files[index], type));
       for (const auto& target : targets) {
         conversion each;
-        each.file = type + "/" + files[index].filename().string();
+        each.file = relative;
         each.source = type;
         each.target = target;
         each.words = words;
@@ -137,8 +139,10 @@ TEST_CASE("every valid corpus document converts to every target of its type, wit
   auto planned = planned_conversions(full_sweep);
   REQUIRE(planned.size() >= (full_sweep ? 243U : 81U));
 
+  // poi__bug65649.docx renders to 180 PDF pages: 22 s of CPU, over a minute of wall time on this loaded machine.
+  constexpr auto deadline = 180s;
   const auto plugin = folio_testing::load();
-  const nlohmann::json config{{"processes", 2}};
+  const nlohmann::json config{{"processes", 2}, {"deadline_ms", std::chrono::milliseconds(deadline).count()}};
   const auto converter = folio_testing::make_converter(plugin, config);
 
   // Two callers for the two offices; assertions wait for the main thread (Catch2's are not thread-safe).
@@ -148,7 +152,7 @@ TEST_CASE("every valid corpus document converts to every target of its type, wit
       auto& each = planned[index];
       const auto bytes = folio_testing::read_bytes(folio_testing::corpus_dir / "files" / each.file);
       const auto started = std::chrono::steady_clock::now();
-      each.outcome = converter->convert({bytes, {each.source, each.target}, nlohmann::json::object(), 60s});
+      each.outcome = converter->convert({bytes, {each.source, each.target}, nlohmann::json::object(), deadline});
       each.took = std::chrono::steady_clock::now() - started;
       if (each.outcome) {
         each.text = output_text(each);
@@ -171,7 +175,7 @@ TEST_CASE("every valid corpus document converts to every target of its type, wit
                                     : std::string(folio::to_string(each.outcome.error().code)) + " " +
                                           each.outcome.error().message));
     pairs_seen.insert({each.source, each.target});
-    CHECK(each.took < 60s);
+    CHECK(each.took < deadline);
     if (const auto* known = known_failure_of(each.file)) {
       INFO(known->evidence);
       REQUIRE_FALSE(each.outcome);
