@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/dll/shared_library.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -60,7 +61,7 @@ inline std::string command_output(const std::string& command) {
 class scratch_file {
 public:
   scratch_file(const std::string& bytes, const std::string& extension) {
-    static int next = 0;
+    static std::atomic<int> next{0}; // callers on several threads each get their own file
     path_ = fs::temp_directory_path() /
             ("folio-lo-test-" + std::to_string(::getpid()) + "-" + std::to_string(next++) + "." + extension);
     std::ofstream(path_, std::ios::binary) << bytes;
