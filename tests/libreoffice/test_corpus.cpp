@@ -4,7 +4,7 @@
 //
 // The full sweep (81 documents, 243 conversions) took 11 minutes with two offices on this shared 2-core machine
 // (load average 8), longer than the default suite should, so by default a deterministic sample runs: every third
-// document of each type in name order and the known failures, to every target of its type, which covers every type
+// document of each type in name order and the known limitations, to every target of its type, which covers every type
 // and every pair. FOLIO_LONG_TESTS=1 runs the full sweep.
 #include "conversion_testing.hpp"
 
@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <string>
@@ -26,23 +27,38 @@ using namespace std::chrono_literals;
 const std::map<std::string, std::vector<std::string>> targets_of{
     {"xlsx", {"pdf", "csv", "html"}}, {"docx", {"pdf", "html", "txt", "odt"}}, {"pptx", {"pdf", "odp"}}};
 
-struct known_failure {
+// A valid document LibreOffice 7.4 itself cannot convert (a cold `soffice --headless --convert-to` fails the same
+// way), or converts without the text a reader could find. The cold-soffice evidence was recorded on 2026-11-29.
+struct known_limitation {
   std::string file;
-  folio::errc code;
+  std::string target;              // empty: every target of its type
+  std::optional<folio::errc> code; // the error it gets; none when it converts but without extractable text
+  bool every_time;                 // false when LibreOffice fails it only on some runs
   std::string evidence;
 };
 
-// Valid documents LibreOffice 7.4 itself cannot convert: a cold `soffice --headless --convert-to` fails on them too.
-const std::vector<known_failure> known_failures{
-    {"xlsx/closedxml__SampleSparklines.xlsx", folio::errc::converter_crashed,
-     "soffice 7.4.7.2 --headless --convert-to pdf, csv or html on it, run 2026-11-29: 'Unspecified Application Error', "
-     "exit status 1, no output"},
+const std::vector<known_limitation> known_limitations{
+    {"xlsx/closedxml__SampleSparklines.xlsx", "", folio::errc::converter_crashed, true,
+     "cold soffice 7.4.7.2 --headless --convert-to pdf, csv or html: 'Unspecified Application Error', exit status 1, "
+     "no output"},
+    {"pptx/shapecrawler__031.pptx", "pdf", folio::errc::document_unreadable, false,
+     "cold soffice --headless --convert-to pdf, twice (with and without TMPDIR set): 'SfxBaseModel::impl_store failed: "
+     "0xc10(Error Area:Io Class:Write Code:16)', no output; the warm pool converted it in one full sweep and failed it "
+     "in two sample runs"},
+    {"pptx/docx4j__AutoShapes.pptx", "pdf", std::nullopt, true,
+     "cold soffice --headless --convert-to pdf: 187 pages, and pdftotext finds no text on them (the shapes' labels are "
+     "not written as text)"},
+    {"xlsx/poi__123233_charts.xlsx", "html", std::nullopt, true,
+     "cold soffice --headless --convert-to html: the sheet comes out as four chart images and empty cells, without "
+     "the sheet's text"},
 };
 
-const known_failure* known_failure_of(const std::string& file) {
-  const auto found = std::find_if(known_failures.begin(), known_failures.end(),
-                                  [&](const known_failure& each) { return each.file == file; });
-  return found == known_failures.end() ? nullptr : &*found;
+const known_limitation* known_limitation_of(const std::string& file, const std::string& target) {
+  const auto found =
+      std::find_if(known_limitations.begin(), known_limitations.end(), [&](const known_limitation& each) {
+        return each.file == file && (each.target.empty() || each.target == target);
+      });
+  return found == known_limitations.end() ? nullptr : &*found;
 }
 
 // The text parts of an OOXML package and the element holding text in them.
@@ -113,7 +129,9 @@ std::vector<conversion> planned_conversions(bool full_sweep) {
     std::sort(files.begin(), files.end());
     for (std::size_t index = 0; index < files.size(); ++index) {
       const auto relative = type + "/" + files[index].filename().string();
-      if (!full_sweep && index % 3 != 0 && known_failure_of(relative) == nullptr) {
+      const bool known = std::any_of(known_limitations.begin(), known_limitations.end(),
+                                     [&](const known_limitation& each) { return each.file == relative; });
+      if (!full_sweep && index % 3 != 0 && !known) {
         continue;
       }
       const auto words = source_words(source_text(files[index], type));
@@ -176,17 +194,23 @@ TEST_CASE("every valid corpus document converts to every target of its type, wit
                                           each.outcome.error().message));
     pairs_seen.insert({each.source, each.target});
     CHECK(each.took < deadline);
-    if (const auto* known = known_failure_of(each.file)) {
-      INFO(known->evidence);
-      REQUIRE_FALSE(each.outcome);
-      CHECK(each.outcome.error().code == known->code);
+    const auto* known = known_limitation_of(each.file, each.target);
+    INFO((known != nullptr ? "known limitation: " + known->evidence : std::string()));
+    if (known != nullptr && known->code && (known->every_time || !each.outcome)) {
+      CHECK_FALSE(each.outcome);
+      if (!each.outcome) {
+        CHECK(each.outcome.error().code == *known->code);
+      }
       continue;
     }
-    REQUIRE(each.outcome);
+    // One failure must not hide the checks of the conversions after it.
+    CHECK(each.outcome);
+    if (!each.outcome) {
+      continue;
+    }
     const auto& output = each.outcome.value();
     if (each.target == "pdf") {
-      REQUIRE(output.page_count);
-      CHECK(*output.page_count > 0);
+      CHECK(output.page_count.value_or(0) > 0);
     }
     if (each.target == "odt") {
       CHECK(folio_testing::is_opendocument(output.bytes, "application/vnd.oasis.opendocument.text"));
@@ -198,7 +222,7 @@ TEST_CASE("every valid corpus document converts to every target of its type, wit
       CHECK(std::count(output.bytes.begin(), output.bytes.end(), '\n') > 0);
       continue; // one sheet of the workbook: its words are checked in the PDF and HTML, which hold every sheet
     }
-    if (!each.words.empty()) {
+    if (!each.words.empty() && (known == nullptr || known->code)) {
       const auto found = found_words(each);
       INFO(found << " of " << each.words.size() << " source words found, first " << each.words.front());
       CHECK(found > 0);
