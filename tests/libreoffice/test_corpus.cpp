@@ -2,8 +2,8 @@
 // (API.md's export table, PNG aside: that is the vips plugin's), checked for meaning against the source's own text,
 // read independently of LibreOffice (unzip and the OOXML text elements).
 //
-// The full sweep (81 documents, 243 conversions) took 11 minutes with two offices on this shared 2-core machine
-// (load average 8), longer than the default suite should, so by default a deterministic sample runs: every third
+// The full sweep (81 documents, 243 conversions) took 9 to 11 minutes with two offices on this shared 2-core machine
+// (load average 5 to 8), longer than the default suite should, so by default a deterministic sample runs: every third
 // document of each type in name order and the known limitations, to every target of its type, which covers every type
 // and every pair. FOLIO_LONG_TESTS=1 runs the full sweep.
 #include "conversion_testing.hpp"
@@ -48,6 +48,13 @@ const std::vector<known_limitation> known_limitations{
     {"pptx/docx4j__AutoShapes.pptx", "pdf", std::nullopt, true,
      "cold soffice --headless --convert-to pdf: 187 pages, and pdftotext finds no text on them (the shapes' labels are "
      "not written as text)"},
+    {"docx/poi__stress015.docx", "odt", folio::errc::document_unreadable, true,
+     "cold soffice --headless --convert-to odt: 'SfxBaseModel::impl_store failed: 0x4070c23(Error Dynamic)', no "
+     "output"},
+    {"xlsx/closedxml__DrawingSizeInPx.xlsx", "pdf", folio::errc::conversion_timeout, true,
+     "cold soffice --headless --convert-to pdf: still rendering after 200 s (killed by timeout), no output; in the "
+     "pool "
+     "it overran the 180 s deadline and the office was replaced"},
     {"xlsx/poi__123233_charts.xlsx", "html", std::nullopt, true,
      "cold soffice --headless --convert-to html: the sheet comes out as four chart images and empty cells, without "
      "the sheet's text"},
@@ -129,8 +136,11 @@ std::vector<conversion> planned_conversions(bool full_sweep) {
     std::sort(files.begin(), files.end());
     for (std::size_t index = 0; index < files.size(); ++index) {
       const auto relative = type + "/" + files[index].filename().string();
-      const bool known = std::any_of(known_limitations.begin(), known_limitations.end(),
-                                     [&](const known_limitation& each) { return each.file == relative; });
+      // The sample takes the known limitations too, but not one that costs a whole deadline.
+      const bool known =
+          std::any_of(known_limitations.begin(), known_limitations.end(), [&](const known_limitation& each) {
+            return each.file == relative && each.code != folio::errc::conversion_timeout;
+          });
       if (!full_sweep && index % 3 != 0 && !known) {
         continue;
       }
@@ -193,7 +203,8 @@ TEST_CASE("every valid corpus document converts to every target of its type, wit
                                     : std::string(folio::to_string(each.outcome.error().code)) + " " +
                                           each.outcome.error().message));
     pairs_seen.insert({each.source, each.target});
-    CHECK(each.took < deadline);
+    // An overrun job ends once the watchdog has killed its office: a moment after the deadline itself.
+    CHECK(each.took < deadline + 10s);
     const auto* known = known_limitation_of(each.file, each.target);
     INFO((known != nullptr ? "known limitation: " + known->evidence : std::string()));
     if (known != nullptr && known->code && (known->every_time || !each.outcome)) {
