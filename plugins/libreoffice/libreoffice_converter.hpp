@@ -1,5 +1,5 @@
 // The "libreoffice" converter: OOXML documents to PDF, HTML, CSV, text and OpenDocument on the plugin's office pool.
-// Config: {"deadline_ms": cap on any job's deadline (default 60000)}.
+// Config: {"deadline_ms": cap on any job's deadline (default 60000)} and the pool's keys (see plugin.cpp).
 #pragma once
 
 #include "office_pool.hpp"

@@ -14,7 +14,10 @@
 #include <com/sun/star/uno/XComponentContext.hpp>
 #include <cppuhelper/bootstrap.hxx>
 #include <csignal>
+#include <cstdio>
 #include <rtl/bootstrap.hxx>
+#include <sstream>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -23,7 +26,8 @@ extern char** environ; // NOLINT: POSIX declares it nowhere
 namespace folio_libreoffice {
 
 struct office_pool::office {
-  pid_t pid = -1; // oosplash (which runs soffice.bin), leader of the office's own process group
+  pid_t pid = -1;    // oosplash (which runs soffice.bin), leader of the office's own process group
+  pid_t worker = -1; // soffice.bin, which holds the documents and so nearly all of the memory
   std::string pipe_name;
   std::filesystem::path profile;
   css::uno::Reference<css::frame::XDesktop2> desktop;
@@ -61,9 +65,73 @@ void kill_group(pid_t pid) {
   ::kill(-pid, SIGKILL);
 }
 
+std::string read_small_file(const std::filesystem::path& path) {
+  std::string text;
+  if (FILE* file = std::fopen(path.c_str(), "re")) {
+    char buffer[512];
+    std::size_t read = 0;
+    while ((read = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
+      text.append(buffer, read);
+    }
+    std::fclose(file);
+  }
+  return text;
+}
+
+// The other member of the office's process group: oosplash starts soffice.bin from one of its threads, so the
+// leader's own children list does not show it; /proc/PID/stat's process group field does.
+pid_t group_member(pid_t leader) {
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos || std::stol(name) == leader) {
+      continue;
+    }
+    const auto stat = read_small_file(entry.path() / "stat");
+    // "pid (comm) state ppid pgrp ...": the command may hold spaces and parentheses, so fields count from the last ')'.
+    const auto end_of_command = stat.rfind(')');
+    if (end_of_command == std::string::npos) {
+      continue;
+    }
+    std::istringstream fields(stat.substr(end_of_command + 1));
+    std::string state;
+    long parent = 0;
+    long group = 0;
+    if (fields >> state >> parent >> group && group == leader) {
+      return static_cast<pid_t>(std::stol(name));
+    }
+  }
+  return -1;
+}
+
+std::uint64_t resident_bytes(pid_t pid) {
+  if (pid <= 0) {
+    return 0;
+  }
+  std::istringstream statm(read_small_file("/proc/" + std::to_string(pid) + "/statm"));
+  std::uint64_t size = 0;
+  std::uint64_t resident = 0;
+  if (!(statm >> size >> resident)) {
+    return 0;
+  }
+  return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
 } // namespace
 
 office_pool::office_pool(pool_options options) : options_(std::move(options)), slots_(options_.processes) {}
+
+folio::result<std::unique_ptr<office_pool::office>> office_pool::launch_and_connect() const {
+  auto fresh = launch();
+  if (!fresh) {
+    return fresh;
+  }
+  if (auto connected = connect(*fresh.value(), steady_clock::now() + options_.start_timeout); !connected) {
+    stop(*fresh.value());
+    return connected.error();
+  }
+  return fresh;
+}
 
 folio::result<std::unique_ptr<office_pool>> office_pool::start(pool_options options) {
   if (options.processes == 0) {
@@ -104,7 +172,7 @@ folio::result<std::unique_ptr<office_pool>> office_pool::start(pool_options opti
     return folio::fail(folio::errc::converter_crashed, "no soffice process could be started: " + last_failure);
   }
   pool->watchdog_ = std::jthread([raw = pool.get()] { raw->watch(); });
-  pool->restarter_ = std::jthread([raw = pool.get()] { raw->restart_dead(); });
+  pool->restarter_ = std::jthread([raw = pool.get()] { raw->replace_offices(); });
   return pool;
 }
 
@@ -120,7 +188,13 @@ office_pool::~office_pool() {
   if (restarter_.joinable()) {
     restarter_.join();
   }
+  for (auto& old : retired_) {
+    retire(*old);
+  }
   for (auto& slot : slots_) {
+    if (slot.successor) {
+      retire(*slot.successor);
+    }
     if (slot.process) {
       if (slot.state == slot_state::idle && !slot.exited) {
         // A clean exit lets soffice remove its own temporary files; a kill follows if it does not come.
@@ -150,6 +224,21 @@ folio::result<std::unique_ptr<office_pool::office>> office_pool::launch() const 
                        "cannot create a profile directory: " + std::system_category().message(errno));
   }
   process->profile = profile;
+  // The office's temporary files go inside its profile, so they go with it even when the office is killed.
+  const auto temporary = process->profile / "tmp";
+  std::error_code made_error;
+  std::filesystem::create_directory(temporary, made_error);
+  std::vector<std::string> environment{"TMPDIR=" + temporary.string()};
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    if (!std::string_view(*variable).starts_with("TMPDIR=")) {
+      environment.emplace_back(*variable);
+    }
+  }
+  std::vector<char*> envp;
+  for (auto& variable : environment) {
+    envp.push_back(variable.data());
+  }
+  envp.push_back(nullptr);
 
   std::vector<std::string> arguments{(options_.program_dir / "soffice").string(),
                                      "--headless",
@@ -179,7 +268,7 @@ folio::result<std::unique_ptr<office_pool::office>> office_pool::launch() const 
   posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
-  const int spawned = ::posix_spawn(&process->pid, argv.front(), &files, &attributes, argv.data(), environ);
+  const int spawned = ::posix_spawn(&process->pid, argv.front(), &files, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attributes);
   if (spawned != 0) {
@@ -199,6 +288,8 @@ folio::result<void> office_pool::connect(office& process, steady_clock::time_poi
         const css::uno::Reference<css::uno::XComponentContext> remote(resolver->resolve(url),
                                                                       css::uno::UNO_QUERY_THROW);
         process.desktop = css::frame::Desktop::create(remote);
+        // soffice.bin answers on the pipe, so it exists by now.
+        process.worker = group_member(process.pid);
         return folio::success();
       } catch (const css::connection::NoConnectException&) {
         // The office has not opened its pipe yet: it takes a few seconds, more on a first start with a new profile.
@@ -225,6 +316,17 @@ void office_pool::stop(office& process) {
   std::filesystem::remove_all(process.profile, ignored);
 }
 
+// SIGTERM lets soffice shut down as if its user quit; a kill follows after the grace if it does not.
+void office_pool::retire(office& process) const {
+  process.desktop.clear();
+  ::kill(-process.pid, SIGTERM);
+  const auto until = steady_clock::now() + options_.stop_grace;
+  while (!has_exited(process.pid) && steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+  }
+  stop(process);
+}
+
 void office_pool::watch() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
@@ -240,12 +342,14 @@ void office_pool::watch() {
         slot.exited = true;
         kill_group(slot.process->pid);
         any_died = true;
+        crashes_ += slot.timed_out ? 0U : 1U;
         if (slot.state == slot_state::idle) {
           slot.state = slot_state::dead;
         }
       } else if (slot.state == slot_state::busy && now >= slot.deadline && !slot.timed_out) {
         // The blocked UNO call returns with a disposed bridge once the pipe closes.
         slot.timed_out = true;
+        ++timeouts_;
         kill_group(slot.process->pid);
       }
     }
@@ -255,59 +359,172 @@ void office_pool::watch() {
   }
 }
 
-void office_pool::restart_dead() {
+// One thread does every replacement, in order of urgency: a dead office leaves the pool short, a worn-out one still
+// serves, and a retired one only holds memory.
+void office_pool::replace_offices() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     auto dead = std::find_if(slots_.begin(), slots_.end(),
                              [](const office_slot& each) { return each.state == slot_state::dead; });
-    if (dead == slots_.end()) {
-      changed_.wait(lock);
+    if (dead != slots_.end() && dead->successor) {
+      // The successor started for a worn-out office takes the place of the dead one: no start to wait for.
+      hand_over(*dead);
+      changed_.notify_all();
       continue;
     }
-    dead->state = slot_state::starting;
-    auto old = std::move(dead->process);
-    lock.unlock();
-    if (old) {
-      stop(*old);
-    }
-    auto fresh = launch();
-    if (fresh) {
-      if (auto connected = connect(*fresh.value(), steady_clock::now() + options_.start_timeout); !connected) {
-        stop(*fresh.value());
-        fresh = connected.error();
+    if (dead != slots_.end()) {
+      dead->state = slot_state::starting;
+      auto old = std::move(dead->process);
+      lock.unlock();
+      if (old) {
+        stop(*old);
       }
+      auto fresh = launch_and_connect();
+      lock.lock();
+      dead->exited = false;
+      dead->timed_out = false;
+      dead->jobs = 0;
+      dead->rss_bytes = 0;
+      dead->worn_out = false;
+      if (fresh) {
+        dead->process = std::move(fresh).value();
+        dead->state = slot_state::idle;
+        changed_.notify_all();
+      } else {
+        // A failed start (the machine out of memory, say) is retried, not given up on; a pause keeps it from
+        // spinning.
+        dead->state = slot_state::dead;
+        changed_.wait_for(lock, 1s, [&] { return stopping_.load(); });
+      }
+      continue;
     }
-    lock.lock();
-    dead->exited = false;
-    dead->timed_out = false;
-    if (fresh) {
-      dead->process = std::move(fresh).value();
-      dead->state = slot_state::idle;
-      changed_.notify_all();
-    } else {
-      // A failed start (the machine out of memory, say) is retried, not given up on; a pause keeps it from spinning.
-      dead->state = slot_state::dead;
-      changed_.wait_for(lock, 1s, [&] { return stopping_.load(); });
+    if (start_successor(lock)) {
+      continue;
+    }
+    if (!retired_.empty()) {
+      auto old = std::move(retired_.back());
+      retired_.pop_back();
+      lock.unlock();
+      retire(*old);
+      lock.lock();
+      continue;
+    }
+    changed_.wait(lock);
+  }
+}
+
+// Starts the successor of one worn-out office, if any wants one, while the office goes on serving. Returns whether it
+// did anything. Only this thread starts offices, so the slot cannot be picked twice while its successor starts.
+bool office_pool::start_successor(std::unique_lock<std::mutex>& lock) {
+  auto worn = std::find_if(slots_.begin(), slots_.end(), [](const office_slot& each) {
+    return each.worn_out && !each.successor && each.state != slot_state::starting && each.state != slot_state::dead;
+  });
+  if (worn == slots_.end()) {
+    return false;
+  }
+  lock.unlock();
+  auto fresh = launch_and_connect();
+  lock.lock();
+  if (!fresh) {
+    changed_.wait_for(lock, 1s, [&] { return stopping_.load(); });
+    return true;
+  }
+  worn->successor = std::move(fresh).value();
+  // A busy office finishes its job (or its lease) first; release() hands over then.
+  if (worn->state == slot_state::idle) {
+    hand_over(*worn);
+  }
+  changed_.notify_all();
+  return true;
+}
+
+// The slot's successor takes its place; the office it replaces is stopped later, off every caller's path.
+void office_pool::hand_over(office_slot& slot) {
+  if (slot.state == slot_state::idle) {
+    ++recycled_;
+  }
+  retired_.push_back(std::move(slot.process));
+  slot.process = std::move(slot.successor);
+  slot.state = slot_state::idle;
+  slot.exited = false;
+  slot.timed_out = false;
+  slot.jobs = 0;
+  slot.rss_bytes = 0;
+  slot.worn_out = false;
+}
+
+void office_pool::release(std::size_t index) {
+  // The slot is busy, so its office stays in place while it is measured outside the lock.
+  const auto& process = *slots_[index].process;
+  const auto rss = resident_bytes(process.pid) + resident_bytes(process.worker);
+  const std::scoped_lock lock(mutex_);
+  auto& slot = slots_[index];
+  ++jobs_done_;
+  ++slot.jobs;
+  slot.rss_bytes = rss;
+  if (slot.exited) {
+    slot.state = slot_state::dead;
+  } else {
+    slot.state = slot_state::idle;
+    slot.worn_out = slot.worn_out || slot.jobs >= options_.max_jobs || rss > options_.max_rss_bytes;
+    if (slot.successor) {
+      hand_over(slot);
     }
   }
+  changed_.notify_all();
+}
+
+pool_stats office_pool::stats() {
+  const std::scoped_lock lock(mutex_);
+  pool_stats counted;
+  counted.processes = slots_.size();
+  for (const auto& slot : slots_) {
+    counted.ready += slot.state == slot_state::idle ? 1U : 0U;
+    counted.busy += slot.state == slot_state::busy ? 1U : 0U;
+    counted.starting += (slot.state == slot_state::starting ? 1U : 0U) + (slot.worn_out && !slot.successor ? 1U : 0U);
+    if (slot.state == slot_state::idle || slot.state == slot_state::busy) {
+      counted.rss_bytes += slot.rss_bytes;
+      counted.pids.push_back(slot.process->worker);
+    }
+  }
+  counted.queued = waiting_;
+  counted.jobs_done = jobs_done_;
+  counted.recycled = recycled_;
+  counted.crashes = crashes_;
+  counted.timeouts = timeouts_;
+  counted.rejected = rejected_;
+  return counted;
 }
 
 folio::result<office_lease> office_pool::acquire(steady_clock::time_point wait_until) {
   std::unique_lock lock(mutex_);
-  std::size_t chosen = slots_.size();
-  const bool found = changed_.wait_until(lock, wait_until, [&] {
+  // A worn-out office is chosen last: the fewer jobs it takes while its successor starts, the less it grows.
+  const auto free_office = [&] {
+    auto chosen = slots_.size();
     for (std::size_t index = 0; index < slots_.size(); ++index) {
-      if (slots_[index].state == slot_state::idle) {
+      if (slots_[index].state == slot_state::idle && (chosen == slots_.size() || !slots_[index].worn_out)) {
         chosen = index;
-        return true;
       }
     }
-    return stopping_.load();
-  });
+    return chosen;
+  };
+  auto chosen = free_office();
+  if (chosen == slots_.size() && !stopping_) {
+    if (waiting_ >= options_.queue_limit) {
+      ++rejected_;
+      return folio::fail(folio::errc::queue_full, "the conversion queue is full");
+    }
+    ++waiting_;
+    changed_.wait_until(lock, wait_until, [&] {
+      chosen = free_office();
+      return chosen != slots_.size() || stopping_.load();
+    });
+    --waiting_;
+  }
   if (stopping_) {
     return folio::fail(folio::errc::shutting_down, "the libreoffice pool is shutting down");
   }
-  if (!found || chosen == slots_.size()) {
+  if (chosen == slots_.size()) {
     return folio::fail(folio::errc::conversion_timeout, "no soffice process became free before the deadline");
   }
   auto& slot = slots_[chosen];
@@ -329,13 +546,9 @@ office_lease::office_lease(office_lease&& other) noexcept
     : pool_(std::exchange(other.pool_, nullptr)), slot_(other.slot_) {}
 
 office_lease::~office_lease() {
-  if (pool_ == nullptr) {
-    return;
+  if (pool_ != nullptr) {
+    pool_->release(slot_);
   }
-  const std::scoped_lock lock(pool_->mutex_);
-  auto& slot = pool_->slots_[slot_];
-  slot.state = slot.exited ? office_pool::slot_state::dead : office_pool::slot_state::idle;
-  pool_->changed_.notify_all();
 }
 
 folio::result<void> office_lease::run(steady_clock::time_point deadline, const job& work) {
@@ -361,7 +574,9 @@ folio::result<void> office_lease::run(steady_clock::time_point deadline, const j
   const bool timed_out = slot->timed_out;
   const bool lost = timed_out || slot->exited || context.office_lost;
   if (lost) {
-    // An office whose bridge broke is of no further use, whether or not its process is still there.
+    // An office whose bridge broke is of no further use, whether or not its process is still there. The watchdog
+    // counted it already if it saw the process go.
+    pool_->crashes_ += timed_out || slot->exited ? 0U : 1U;
     kill_group(slot->process->pid);
     slot->state = office_pool::slot_state::dead;
     pool_->changed_.notify_all();

@@ -1,6 +1,9 @@
 // A pool of warm headless soffice processes, each reached over its own UNO pipe. Jobs borrow one office, run on the
 // caller's thread and must finish by a deadline; a watchdog kills an office that overruns or dies (its whole process
 // group, oosplash and soffice.bin) and a restarter replaces it, so one bad document never takes the pool down.
+// An office that has served its share of jobs or grown past a memory cap is recycled: a successor is started beside
+// it while it goes on serving, and takes its place once the successor answers and the office is free, so no caller
+// ever waits on a restart. Callers waiting for a free office form a bounded queue; past it they are refused at once.
 #pragma once
 
 #include "uno_text.hpp"
@@ -14,6 +17,7 @@
 #include <com/sun/star/frame/XDesktop2.hpp>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -30,6 +34,26 @@ struct pool_options {
   std::size_t processes = 1;
   std::filesystem::path program_dir; // the office's program directory: soffice, types.rdb, services.rdb
   std::chrono::milliseconds start_timeout{60'000};
+  std::size_t max_jobs = 200;                               // jobs (a lease counts as one) before an office is recycled
+  std::uint64_t max_rss_bytes = std::uint64_t{1024} << 20U; // resident memory above which an office is recycled
+  std::size_t queue_limit = 4;                              // callers that may wait for a free office
+  std::chrono::milliseconds stop_grace{5'000};              // how long a recycled office may take to exit when asked
+};
+
+// What the pool is doing, for readiness and metrics. Counters run from the pool's start.
+struct pool_stats {
+  std::size_t processes = 0; // offices the pool keeps serving
+  std::size_t ready = 0;     // free and answering
+  std::size_t busy = 0;      // running a job or held by a lease
+  std::size_t starting = 0; // being (or about to be) started: replacements of dead offices, successors of worn-out ones
+  std::size_t queued = 0;   // callers waiting for a free office
+  std::uint64_t jobs_done = 0;
+  std::uint64_t recycled = 0;  // offices replaced by a warm successor after max_jobs or above max_rss_bytes
+  std::uint64_t crashes = 0;   // offices that died or whose bridge broke
+  std::uint64_t timeouts = 0;  // offices killed because a job overran its deadline
+  std::uint64_t rejected = 0;  // callers refused with queue_full
+  std::uint64_t rss_bytes = 0; // the serving offices' resident memory, as measured after their last job
+  std::vector<pid_t> pids;     // the serving offices' soffice.bin processes
 };
 
 // What a job reports besides its result: whether the office stopped answering mid-job (a UNO DisposedException or
@@ -78,11 +102,15 @@ public:
   ~office_pool();
 
   // Runs the job on a free office. conversion_timeout when no office frees up or the job overruns the deadline,
-  // converter_crashed when the office dies under it; either way the office is replaced.
+  // converter_crashed when the office dies under it; either way the office is replaced. queue_full, at once, when
+  // every office is busy and queue_limit callers already wait.
   folio::result<void> run(steady_clock::time_point deadline, const job& work);
 
-  // Holds a free office until the lease ends; conversion_timeout when none frees up by `wait_until`.
+  // Holds a free office until the lease ends; conversion_timeout when none frees up by `wait_until`, queue_full as
+  // for run().
   folio::result<office_lease> acquire(steady_clock::time_point wait_until);
+
+  [[nodiscard]] pool_stats stats();
 
 private:
   friend class office_lease;
@@ -94,19 +122,35 @@ private:
     steady_clock::time_point deadline{};
     bool timed_out = false;
     bool exited = false;
+    std::size_t jobs = 0;
+    std::uint64_t rss_bytes = 0;
+    bool worn_out = false;             // past max_jobs or max_rss_bytes: a successor is wanted until it answers
+    std::unique_ptr<office> successor; // answering, waiting for the slot to be free to take its place
   };
 
   explicit office_pool(pool_options options);
   void watch();
-  void restart_dead();
+  void replace_offices();
+  [[nodiscard]] bool start_successor(std::unique_lock<std::mutex>& lock);
+  void hand_over(office_slot& slot);
+  void release(std::size_t index);
   folio::result<std::unique_ptr<office>> launch() const;
+  folio::result<std::unique_ptr<office>> launch_and_connect() const;
   folio::result<void> connect(office& process, steady_clock::time_point until) const;
   static void stop(office& process);
+  void retire(office& process) const;
 
   pool_options options_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<office_slot> slots_;
+  std::vector<std::unique_ptr<office>> retired_; // replaced by their successors, to be stopped by the restarter
+  std::size_t waiting_ = 0;
+  std::uint64_t jobs_done_ = 0;
+  std::uint64_t recycled_ = 0;
+  std::uint64_t crashes_ = 0;
+  std::uint64_t timeouts_ = 0;
+  std::uint64_t rejected_ = 0;
   std::atomic<bool> stopping_ = false; // read by connect() without the mutex
   std::jthread watchdog_;
   std::jthread restarter_;
