@@ -553,13 +553,15 @@ private:
   public:
     explicit write_scope(backed_store& owner) : owner_(owner), lock_(owner.arrive()) {
       if constexpr (shares_transactions) {
-        if (!owner_.shared_) {
+        if (owner_.shared_) {
+          part_.emplace(owner_.rows_.savepoint());
+        } else {
+          // The first caller needs no savepoint: until it leaves, the transaction holds only its writes.
           owner_.shared_ = std::make_shared<shared_commit>();
           owner_.shared_transaction_.emplace(owner_.rows_.transaction());
         }
         shared_ = owner_.shared_;
         ++shared_->callers;
-        part_.emplace(owner_.rows_.savepoint());
       } else {
         transaction_.emplace(owner_.rows_.transaction());
       }
@@ -569,16 +571,24 @@ private:
     write_scope(write_scope&&) = delete;
     write_scope& operator=(write_scope&&) = delete;
     ~write_scope() {
-      if (!finished_) {
-        part_.reset();
-        static_cast<void>(leave());
+      if (finished_) {
+        return;
       }
+      if constexpr (shares_transactions) {
+        if (!part_) {
+          owner_.abandon_shared_transaction();
+          lock_.unlock();
+          return;
+        }
+        part_.reset();
+      }
+      static_cast<void>(leave());
     }
 
     result<void> commit() {
       finished_ = true;
       if constexpr (shares_transactions) {
-        auto released = part_->commit();
+        auto released = part_ ? part_->commit() : success();
         part_.reset();
         auto committed = leave();
         return released ? committed : released;
@@ -644,6 +654,16 @@ private:
     std::unique_lock lock(mutex_);
     arriving_.fetch_sub(1);
     return lock;
+  }
+
+  // Under mutex_, by its first caller, alone in it: undoes the transaction.
+  void abandon_shared_transaction() {
+    shared_transaction_.reset();
+    {
+      const std::lock_guard lock(shared_->mutex);
+      shared_->done = true;
+    }
+    shared_.reset();
   }
 
   // Under mutex_.

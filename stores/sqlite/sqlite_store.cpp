@@ -1172,8 +1172,9 @@ result<std::unique_ptr<store>> open_sqlite_store(const std::filesystem::path& fi
   // loss can drop the last transactions, never corrupt the file. See docs/adr/0005.
   // A larger checkpoint threshold than the default 1,000 pages keeps checkpoints (and their fsyncs) out of most
   // commits.
+  // Savepoints (shared transactions) journal the pages they change; in memory, not in temporary files.
   for (const char* setting : {"PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL", "PRAGMA foreign_keys = ON",
-                              "PRAGMA wal_autocheckpoint = 8000"}) {
+                              "PRAGMA wal_autocheckpoint = 8000", "PRAGMA temp_store = MEMORY"}) {
     if (auto applied = db->exec(setting); !applied) {
       return fail(errc::storage_error,
                   file.string() + " is not a folio database or is corrupt (" + applied.error().message + ")");
