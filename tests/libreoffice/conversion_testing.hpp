@@ -81,11 +81,15 @@ inline std::string pdf_text(const std::string& pdf) {
   return command_output("pdftotext -q " + file.quoted() + " -");
 }
 
-inline folio::loaded_plugin load() {
-  auto plugin = folio::load_plugin(FOLIO_LIBREOFFICE_PLUGIN);
-  INFO((plugin ? std::string() : plugin.error().message));
+inline folio::loaded_plugin load_plugin_at(const char* path) {
+  auto plugin = folio::load_plugin(path);
+  INFO(path << ": " << (plugin ? std::string() : plugin.error().message));
   REQUIRE(plugin);
   return std::move(plugin).value();
+}
+
+inline folio::loaded_plugin load() {
+  return load_plugin_at(FOLIO_LIBREOFFICE_PLUGIN);
 }
 
 inline std::unique_ptr<folio::converter> make_converter(const folio::loaded_plugin& plugin,

@@ -241,6 +241,36 @@ TEST_CASE("every valid corpus document converts to every target of its type, wit
   }
   CHECK(pairs_seen.size() == 9);
 
+  // png, API.md's last pair for workbooks and presentations, is the PDF's first page drawn by the vips plugin: every
+  // PDF of those two types above becomes a picture of the default width with the page's proportions.
+  const auto vips_plugin = folio_testing::load_plugin_at(FOLIO_VIPS_PLUGIN);
+  const auto vips = folio_testing::make_converter(vips_plugin, nlohmann::json::object());
+  std::size_t pictures = 0;
+  for (const auto& each : planned) {
+    if (each.target != "pdf" || each.source == "docx" || !each.outcome) {
+      continue;
+    }
+    INFO(each.file << " to png");
+    const auto png = vips->convert({each.outcome.value().bytes, {"pdf", "png"}, nlohmann::json::object(), 60s});
+    REQUIRE(png);
+    const auto& bytes = png.value().bytes;
+    REQUIRE(bytes.size() > 24);
+    CHECK(bytes.starts_with("\x89PNG\r\n\x1a\n"));
+    // The IHDR chunk, first in every PNG: width and height as big-endian 32-bit integers at bytes 16 and 20.
+    const auto big_endian = [&](std::size_t at) {
+      std::uint32_t value = 0;
+      for (std::size_t index = 0; index < 4; ++index) {
+        value = (value << 8U) | static_cast<unsigned char>(bytes[at + index]);
+      }
+      return value;
+    };
+    CHECK(big_endian(16) == 1280);
+    CHECK(big_endian(20) > 0);
+    CHECK(png.value().page_count == each.outcome.value().page_count);
+    ++pictures;
+  }
+  CHECK(pictures > 0);
+
   // Whatever failed on the way, the pool still serves.
   const auto after =
       converter->convert({folio_testing::read_bytes(folio_testing::corpus_file("docx/pandoc__lists.docx")),
