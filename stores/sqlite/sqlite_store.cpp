@@ -652,7 +652,9 @@ std::vector<std::string> names_of(std::string_view columns) {
 std::string prefixed(const std::string& table, std::string_view columns) {
   std::string list;
   for (const auto& name : names_of(columns)) {
-    list += (list.empty() ? table : ", " + table) + name;
+    list += list.empty() ? "" : ", ";
+    list += table;
+    list += name;
   }
   return list;
 }
