@@ -2,13 +2,12 @@
 #include <folio/file_blob_store.hpp>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
 FOLIO_BEGIN_NAMESPACE
@@ -117,16 +116,39 @@ result<std::string> file_blob_store::get(const std::string& hash) {
   if (!is_hash(hash)) {
     return fail(errc::not_found, "no blob " + hash);
   }
-  std::ifstream file(path_of(hash), std::ios::binary);
-  if (!file) {
-    return fail(errc::not_found, "no blob " + hash);
+  const auto file = path_of(hash);
+  const int handle = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (handle < 0) {
+    return errno == ENOENT ? fail(errc::not_found, "no blob " + hash) : io_failure("cannot open", file);
   }
-  std::ostringstream content;
-  content << file.rdbuf();
-  if (file.bad()) {
-    return io_failure("cannot read", path_of(hash));
+  // Read into a string of the file's size, without a stream: a turn reads its run's document every time.
+  struct stat status {};
+  std::string content;
+  if (::fstat(handle, &status) == 0) {
+    content.resize(static_cast<std::size_t>(status.st_size));
   }
-  return std::move(content).str();
+  std::size_t filled = 0;
+  while (true) {
+    if (filled == content.size()) {
+      content.resize(filled + 4096);
+    }
+    const auto count = ::read(handle, content.data() + filled, content.size() - filled);
+    if (count < 0 && errno == EINTR) {
+      continue;
+    }
+    if (count < 0) {
+      const int saved = errno;
+      ::close(handle);
+      return io_failure("cannot read", file, saved);
+    }
+    if (count == 0) {
+      break;
+    }
+    filled += static_cast<std::size_t>(count);
+  }
+  ::close(handle);
+  content.resize(filled);
+  return content;
 }
 
 result<bool> file_blob_store::contains(const std::string& hash) {
