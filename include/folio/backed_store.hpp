@@ -19,7 +19,7 @@
 //   runs_page(org, filter, before, count, now)   newest first, filter status as effective_run_status() at `now`
 //   task_by_id, insert_task, update_task, tasks_page(run, before, count)  newest first
 //   next_claimable_task()               the oldest queued task of a run with no earlier unfinished task
-//                                       and nothing running
+//                                       and nothing running (the task itself)
 //   tasks_with_ended_leases(now, worker) running tasks whose lease expired at `now`, or is held by `worker`
 //   append_change(id, snapshot) → its sequence, one after the task's last change; changes_after(task, sequence)
 //   insert_version, versions(run), delete_versions(run) → their hashes, hash_referenced(hash)
@@ -713,11 +713,10 @@ private:
 
   // The oldest claimable task, running under a new lease; nothing when no task can run now.
   result<std::optional<claimed_turn>> claim(const std::string& worker, timestamp now, duration lease) {
-    FOLIO_TRY_ROWS(candidate, rows_.next_claimable_task());
-    if (!candidate) {
+    FOLIO_TRY_ROWS(work, rows_.next_claimable_task());
+    if (!work) {
       return std::optional<claimed_turn>{};
     }
-    FOLIO_TRY_ROWS(work, rows_.task_by_id(*candidate));
     FOLIO_TRY_ROWS(from, rows_.run_by_id(work->run));
     FOLIO_TRY_WRITE(apply(*work, task_event::claim, now));
     work->lease = task_lease{worker, now + lease, next_lease_token(*work)};

@@ -139,14 +139,14 @@ public:
     return newest_first;
   }
 
-  result<std::optional<task_id>> next_claimable_task() {
+  result<std::optional<task>> next_claimable_task() {
     for (const auto& candidate : queued_) {
       const auto& work = tasks_.at(candidate);
       if (runs_.at(work.run).running_tasks == 0 && *unfinished_[work.run].begin() == candidate) {
-        return std::optional<task_id>{candidate};
+        return std::optional<task>{work};
       }
     }
-    return std::optional<task_id>{};
+    return std::optional<task>{};
   }
 
   result<std::vector<task>> tasks_with_ended_leases(timestamp now, const std::string& worker) {

@@ -927,10 +927,12 @@ public:
   // Queued tasks in id order, the first whose run has nothing running. It is its run's oldest queued task: an older
   // one, of the same run and so with nothing running either, would have come first. So no task of the run before
   // it is unfinished.
-  result<std::optional<task_id>> next_claimable_task() {
-    query statement(*db_, "SELECT t.id FROM tasks t JOIN runs r ON r.id = t.run_id "
-                          "WHERE t.status = 0 AND r.running_tasks = 0 ORDER BY t.id LIMIT 1");
-    return one_row<task_id>(statement, [](const query& row) { return row.id<task_id>(0); });
+  result<std::optional<task>> next_claimable_task() {
+    static const std::string sql = "SELECT " + prefixed("t.", task_columns) +
+                                   " FROM tasks t JOIN runs r ON r.id = t.run_id "
+                                   "WHERE t.status = 0 AND r.running_tasks = 0 ORDER BY t.id LIMIT 1";
+    query statement(*db_, sql);
+    return one_row<task>(statement, [this](const query& row) { return remember_task(row); });
   }
 
   result<std::vector<task>> tasks_with_ended_leases(timestamp now, const std::string& worker) {
