@@ -1,4 +1,6 @@
 // SQLite rows for backed_store: the store's rules live in the core; this file maps rows to SQL.
+#include "wal_write_vfs.hpp"
+
 #include <folio/backed_store.hpp>
 #include <folio/sqlite_store.hpp>
 
@@ -209,8 +211,8 @@ public:
   }
 
   result<void> open(const std::filesystem::path& file) {
-    const int opened = sqlite3_open_v2(file.c_str(), &handle_,
-                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    const int opened = sqlite3_open_v2(
+        file.c_str(), &handle_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, wal_write_vfs_name());
     if (opened != SQLITE_OK) {
       return fail(errc::storage_error, "cannot open database " + file.string() + ": " + sqlite3_errstr(opened));
     }

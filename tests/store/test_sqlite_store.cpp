@@ -114,6 +114,44 @@ TEST_CASE("sqlite store keeps everything across reopening", "[store][sqlite]") {
   CHECK(user_version(file) == static_cast<int>(folio::sqlite_schema_version));
 }
 
+TEST_CASE("sqlite store's commits are there for another connection at once, as for a backup tool", "[store][sqlite]") {
+  folio::manual_clock clock;
+  folio_test::temp_directory directory;
+  const auto file = directory.path() / "folio.db";
+  folio::id_generator ids(clock, 4);
+  const auto org = ids.next<folio::org_id>();
+  auto opened = folio::open_sqlite_store(file, clock);
+  REQUIRE(opened);
+  auto& store = *opened.value();
+  REQUIRE(store.create_organization({org, "acme", {}, "whsec", clock.now()}));
+
+  // The plain SQLite library with its default VFS, as the sqlite3 shell or another process would open the file.
+  sqlite3* reader = nullptr;
+  REQUIRE(sqlite3_open_v2(file.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  const auto count = [&](const char* sql) {
+    sqlite3_stmt* statement = nullptr;
+    REQUIRE(sqlite3_prepare_v2(reader, sql, -1, &statement, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(statement) == SQLITE_ROW);
+    const auto counted = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    return counted;
+  };
+  folio::submission made;
+  made.org = org;
+  made.prompt = "Create a Q3 sales report";
+  for (int index = 1; index <= 3; ++index) {
+    REQUIRE(store.submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()));
+    CHECK(count("SELECT COUNT(*) FROM tasks") == index);
+  }
+  const auto claimed = store.claim_next("w", clock.now(), std::chrono::seconds{30}).value();
+  REQUIRE(claimed);
+  REQUIRE(store.commit_turn({claimed->work.id, claimed->work.lease->token, std::string(64, 'a'), {}, 7}, clock.now()));
+  CHECK(count("SELECT COUNT(*) FROM task_changes") == 5);
+  CHECK(count("SELECT credits_used FROM runs WHERE status = 2") == 7);
+  CHECK(count("SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1);
+  sqlite3_close(reader);
+}
+
 TEST_CASE("sqlite store migrates a schema 1 database forward, keeping its data", "[store][sqlite]") {
   folio::manual_clock clock;
   folio_test::temp_directory directory;
