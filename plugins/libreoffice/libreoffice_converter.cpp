@@ -81,6 +81,7 @@ public:
 
   [[nodiscard]] std::vector<folio::conversion_pair> pairs() const override {
     std::vector<folio::conversion_pair> all;
+    all.reserve(formats.size());
     for (const auto& format : formats) {
       all.push_back({std::string(format.source), std::string(format.target)});
     }

@@ -235,6 +235,7 @@ folio::result<std::unique_ptr<office_pool::office>> office_pool::launch() const 
     }
   }
   std::vector<char*> envp;
+  envp.reserve(environment.size() + 1);
   for (auto& variable : environment) {
     envp.push_back(variable.data());
   }
@@ -250,6 +251,7 @@ folio::result<std::unique_ptr<office_pool::office>> office_pool::launch() const 
                                      "-env:UserInstallation=file://" + profile,
                                      "--accept=pipe,name=" + process->pipe_name + ";urp;StarOffice.ComponentContext"};
   std::vector<char*> argv;
+  argv.reserve(arguments.size() + 1);
   for (auto& argument : arguments) {
     argv.push_back(argument.data());
   }

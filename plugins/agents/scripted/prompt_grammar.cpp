@@ -14,7 +14,7 @@ std::regex pattern(const std::string& text) {
   return std::regex(text, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
 }
 
-std::string trim(std::string text) {
+std::string trim(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string::npos) {
     return {};
@@ -137,12 +137,25 @@ struct form {
   std::function<request(const match&)> make;
 };
 
-const std::string make_verb =
-    R"((?:create|build|make|generate|prepare|write|draft|produce|give me)\s+(?:me\s+)?(?:a|an|the|my)?\s*)";
-const std::string quarter_words =
-    R"((q[1-4]|quarter\s+[1-4]|first\s+quarter|second\s+quarter|third\s+quarter|fourth\s+quarter))";
-const std::string a_name = R"(("[^"]+"|'[^']+'|.+?))";
-const std::string cell_range = R"(([A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?))";
+// Pieces shared by the forms' patterns, built on first use (a throwing initializer at load time could not be caught).
+const std::string& make_verb() {
+  static const std::string text =
+      R"((?:create|build|make|generate|prepare|write|draft|produce|give me)\s+(?:me\s+)?(?:a|an|the|my)?\s*)";
+  return text;
+}
+const std::string& quarter_words() {
+  static const std::string text =
+      R"((q[1-4]|quarter\s+[1-4]|first\s+quarter|second\s+quarter|third\s+quarter|fourth\s+quarter))";
+  return text;
+}
+const std::string& a_name() {
+  static const std::string text = R"(("[^"]+"|'[^']+'|.+?))";
+  return text;
+}
+const std::string& cell_range() {
+  static const std::string text = R"(([A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?))";
+  return text;
+}
 
 int quarter_of(const std::string& text) {
   const auto word = lower(text);
@@ -157,16 +170,16 @@ std::vector<form> chart_forms() {
   // "add a pie chart of Sales!A1:B5 titled "Revenue mix"", "add a line chart to slide 3 titled Trend".
   forms.push_back({pattern("^add\\s+(?:a|an)\\s+(column|bar|line|pie)\\s+chart"
                            "(?:\\s+(?:of|from|for)\\s+(?:(?:sheet\\s+)?" +
-                           a_name + "!)?" + cell_range +
+                           a_name() + "!)?" + cell_range() +
                            ")?"
                            "(?:\\s+(?:of|from|for)\\s+(?:the\\s+)?" +
-                           a_name +
+                           a_name() +
                            "\\s+table)?"
                            "(?:\\s+(?:to|on|in|into)\\s+(?:the\\s+)?" +
-                           a_name +
+                           a_name() +
                            ")?"
                            "(?:\\s+(?:titled|called|named|with\\s+(?:the\\s+)?title)\\s+" +
-                           a_name + ")?$"),
+                           a_name() + ")?$"),
                    [](const match& found) -> request {
                      add_chart_request made;
                      made.kind = parse_chart_kind(found[1]);
@@ -181,10 +194,10 @@ std::vector<form> chart_forms() {
                      return made;
                    }});
   // "move the revenue chart to the executive summary", "move chart "Sales by region" to sheet Summary".
-  forms.push_back({pattern("^move\\s+(?:the\\s+)?(?:" + a_name +
+  forms.push_back({pattern("^move\\s+(?:the\\s+)?(?:" + a_name() +
                            "\\s+)?chart\\s+to\\s+(?:the\\s+)?"
                            "(?:sheet\\s+|section\\s+|slide\\s+|tab\\s+)?" +
-                           a_name + "(?:\\s+(?:sheet|section|slide|tab))?$"),
+                           a_name() + "(?:\\s+(?:sheet|section|slide|tab))?$"),
                    [](const match& found) -> request {
                      return move_chart_request{optional_text(found[1]), unquote(found[2])};
                    }});
@@ -193,7 +206,7 @@ std::vector<form> chart_forms() {
 
 std::vector<form> spreadsheet_forms() {
   std::vector<form> forms;
-  forms.push_back({pattern("^" + make_verb + "(?:(20[0-9]{2})\\s+)?" + quarter_words +
+  forms.push_back({pattern("^" + make_verb() + "(?:(20[0-9]{2})\\s+)?" + quarter_words() +
                            "\\s+(?:(20[0-9]{2})\\s+)?"
                            "sales\\s+report(?:\\s+(?:for|of)\\s+(20[0-9]{2}))?"
                            "(?:\\s+(?:for|with|covering|by)\\s+(?:the\\s+)?(?:regions?\\s+)?(.+?))?$"),
@@ -227,25 +240,26 @@ std::vector<form> spreadsheet_forms() {
                      }
                      return made;
                    }});
-  forms.push_back(
-      {pattern("^" + make_verb + "(?:3|three)[- ]statement\\s+(?:financial\\s+)?model(?:\\s+for\\s+" + a_name + ")?$"),
-       [](const match& found) -> request { return financial_model_request{optional_text(found[1])}; }});
-  forms.push_back({pattern("^" + make_verb + "(?:(.+?)\\s+)?budget(?:\\s+for\\s+" + a_name + ")?$"),
+  forms.push_back({pattern("^" + make_verb() + "(?:3|three)[- ]statement\\s+(?:financial\\s+)?model(?:\\s+for\\s+" +
+                           a_name() + ")?$"),
+                   [](const match& found) -> request { return financial_model_request{optional_text(found[1])}; }});
+  forms.push_back({pattern("^" + make_verb() + "(?:(.+?)\\s+)?budget(?:\\s+for\\s+" + a_name() + ")?$"),
                    [](const match& found) -> request {
                      auto subject = optional_text(found[2]);
                      return budget_request{subject ? subject : optional_text(found[1])};
                    }});
   forms.push_back(
-      {pattern("^add\\s+(?:a\\s+)?(?:new\\s+)?(?:sheet|tab|worksheet)\\s+(?:named\\s+|called\\s+)?" + a_name + "$"),
+      {pattern("^add\\s+(?:a\\s+)?(?:new\\s+)?(?:sheet|tab|worksheet)\\s+(?:named\\s+|called\\s+)?" + a_name() + "$"),
        [](const match& found) -> request { return add_sheet_request{unquote(found[1])}; }});
-  forms.push_back({pattern("^rename\\s+(?:the\\s+)?(?:sheet|tab|worksheet)\\s+" + a_name + "\\s+to\\s+" + a_name + "$"),
-                   [](const match& found) -> request {
-                     return rename_sheet_request{unquote(found[1]), unquote(found[2])};
-                   }});
-  forms.push_back({pattern("^(?:delete|remove)\\s+(?:the\\s+)?(?:sheet|tab|worksheet)\\s+" + a_name + "$"),
+  forms.push_back(
+      {pattern("^rename\\s+(?:the\\s+)?(?:sheet|tab|worksheet)\\s+" + a_name() + "\\s+to\\s+" + a_name() + "$"),
+       [](const match& found) -> request {
+         return rename_sheet_request{unquote(found[1]), unquote(found[2])};
+       }});
+  forms.push_back({pattern("^(?:delete|remove)\\s+(?:the\\s+)?(?:sheet|tab|worksheet)\\s+" + a_name() + "$"),
                    [](const match& found) -> request { return delete_sheet_request{unquote(found[1])}; }});
-  forms.push_back({pattern("^set\\s+(?:(?:sheet\\s+)?(\"[^\"]+\"|'[^']+'|[^!\\s]+)!)?" + cell_range +
-                           "(?:\\s+(?:on|in)\\s+(?:sheet\\s+)?" + a_name + ")?\\s+to\\s+(.+)$"),
+  forms.push_back({pattern("^set\\s+(?:(?:sheet\\s+)?(\"[^\"]+\"|'[^']+'|[^!\\s]+)!)?" + cell_range() +
+                           "(?:\\s+(?:on|in)\\s+(?:sheet\\s+)?" + a_name() + ")?\\s+to\\s+(.+)$"),
                    [](const match& found) -> request {
                      set_cells_request made;
                      made.sheet = optional_text(found[1]);
@@ -265,9 +279,9 @@ std::vector<form> spreadsheet_forms() {
 
 std::vector<form> text_forms() {
   std::vector<form> forms;
-  forms.push_back({pattern("^" + make_verb + "(?:project\\s+)?proposal\\s+(?:for|about|on)\\s+" + a_name + "$"),
+  forms.push_back({pattern("^" + make_verb() + "(?:project\\s+)?proposal\\s+(?:for|about|on)\\s+" + a_name() + "$"),
                    [](const match& found) -> request { return proposal_request{unquote(found[1])}; }});
-  forms.push_back({pattern("^" + make_verb +
+  forms.push_back({pattern("^" + make_verb() +
                            "(?:(q[1-4])\\s+)?(?:(20[0-9]{2})\\s+)?(?:quarterly\\s+business\\s+review|qbr)"
                            "(?:\\s+for\\s+(q[1-4])(?:\\s+(20[0-9]{2}))?)?$"),
                    [](const match& found) -> request {
@@ -282,28 +296,28 @@ std::vector<form> text_forms() {
                      }
                      return made;
                    }});
-  forms.push_back({pattern("^" + make_verb + "report\\s+(?:on|about)\\s+" + a_name +
+  forms.push_back({pattern("^" + make_verb() + "report\\s+(?:on|about)\\s+" + a_name() +
                            "(?:\\s+with\\s+an?\\s+executive\\s+summary)?$"),
                    [](const match& found) -> request { return report_request{unquote(found[1])}; }});
   forms.push_back(
       {pattern("^add\\s+(?:a\\s+)?(?:new\\s+)?section\\s+(?:called\\s+|titled\\s+|named\\s+|about\\s+|on\\s+)?" +
-               a_name + "(?:\\s+(?:saying|with\\s+the\\s+text|with\\s+text)\\s+" + a_name + ")?$"),
+               a_name() + "(?:\\s+(?:saying|with\\s+the\\s+text|with\\s+text)\\s+" + a_name() + ")?$"),
        [](const match& found) -> request {
          return add_section_request{unquote(found[1]), optional_text(found[2])};
        }});
-  forms.push_back({pattern("^add\\s+(?:a\\s+)?table(?:\\s+(?:of|with|about|for)\\s+" + a_name +
+  forms.push_back({pattern("^add\\s+(?:a\\s+)?table(?:\\s+(?:of|with|about|for)\\s+" + a_name() +
                            ")?"
                            "(?:\\s+(?:to|in|under)\\s+(?:the\\s+)?" +
-                           a_name + "(?:\\s+section)?)?$"),
+                           a_name() + "(?:\\s+section)?)?$"),
                    [](const match& found) -> request {
                      return add_table_request{optional_text(found[2]), optional_text(found[1])};
                    }});
-  forms.push_back({pattern("^move\\s+(?:the\\s+)?" + a_name + "\\s+section\\s+(?:after|below|under)\\s+(?:the\\s+)?" +
-                           a_name + "(?:\\s+section)?$"),
+  forms.push_back({pattern("^move\\s+(?:the\\s+)?" + a_name() + "\\s+section\\s+(?:after|below|under)\\s+(?:the\\s+)?" +
+                           a_name() + "(?:\\s+section)?$"),
                    [](const match& found) -> request {
                      return move_section_request{unquote(found[1]), unquote(found[2])};
                    }});
-  forms.push_back({pattern("^move\\s+(?:the\\s+)?" + a_name + "\\s+section\\s+to\\s+the\\s+end$"),
+  forms.push_back({pattern("^move\\s+(?:the\\s+)?" + a_name() + "\\s+section\\s+to\\s+the\\s+end$"),
                    [](const match& found) -> request {
                      return move_section_request{unquote(found[1]), ""};
                    }});
@@ -314,9 +328,9 @@ std::vector<form> text_forms() {
 
 std::vector<form> presentation_forms() {
   std::vector<form> forms;
-  forms.push_back({pattern("^" + make_verb + "(?:investor\\s+)?pitch\\s+deck(?:\\s+for\\s+" + a_name + ")?$"),
+  forms.push_back({pattern("^" + make_verb() + "(?:investor\\s+)?pitch\\s+deck(?:\\s+for\\s+" + a_name() + ")?$"),
                    [](const match& found) -> request { return pitch_deck_request{optional_text(found[1])}; }});
-  forms.push_back({pattern("^" + make_verb +
+  forms.push_back({pattern("^" + make_verb() +
                            "(?:(q[1-4])\\s+)?(?:(20[0-9]{2})\\s+)?quarterly\\s+review\\s+"
                            "(?:deck|presentation)(?:\\s+for\\s+(q[1-4])(?:\\s+(20[0-9]{2}))?)?$"),
                    [](const match& found) -> request {
@@ -331,8 +345,9 @@ std::vector<form> presentation_forms() {
                      }
                      return made;
                    }});
-  forms.push_back({pattern("^add\\s+(?:a\\s+)?(?:new\\s+)?slide\\s+(?:about|on|for|titled|called)\\s+" + a_name + "$"),
-                   [](const match& found) -> request { return add_slide_request{unquote(found[1])}; }});
+  forms.push_back(
+      {pattern("^add\\s+(?:a\\s+)?(?:new\\s+)?slide\\s+(?:about|on|for|titled|called)\\s+" + a_name() + "$"),
+       [](const match& found) -> request { return add_slide_request{unquote(found[1])}; }});
   auto charts = chart_forms();
   forms.insert(forms.end(), charts.begin(), charts.end());
   return forms;

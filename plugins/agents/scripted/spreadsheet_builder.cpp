@@ -12,7 +12,10 @@ using nlohmann::json;
 
 constexpr std::array<std::string_view, 12> month_names{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-const std::vector<std::string> sample_regions{"North", "South", "East", "West"};
+const std::vector<std::string>& sample_regions() {
+  static const std::vector<std::string> regions{"North", "South", "East", "West"};
+  return regions;
+}
 constexpr std::string_view sample_note = "Sample figures generated for illustration: replace them with actuals.";
 
 json& objects(turn_context& turn) {
@@ -140,7 +143,7 @@ folio::result<std::string> sales_report(turn_context& turn, const sales_report_r
   workbook book(turn);
   const auto period = "Q" + std::to_string(wanted.quarter) + (wanted.year ? " " + std::to_string(*wanted.year) : "");
   const auto sheet = unique_sheet_name(turn, "Q" + std::to_string(wanted.quarter) + " Sales");
-  const auto& regions = wanted.regions.empty() ? sample_regions : wanted.regions;
+  const auto& regions = wanted.regions.empty() ? sample_regions() : wanted.regions;
   const int first_month = (wanted.quarter - 1) * 3;
   const int last_row = static_cast<int>(regions.size()) + 1;
   const int total_row = last_row + 1;
@@ -148,8 +151,8 @@ folio::result<std::string> sales_report(turn_context& turn, const sales_report_r
   FOLIO_SCRIPTED_TRY(take_first_sheet(turn, book, sheet));
   json rows = json::array();
   rows.push_back({"Region", month_names.at(static_cast<std::size_t>(first_month)),
-                  month_names.at(static_cast<std::size_t>(first_month + 1)),
-                  month_names.at(static_cast<std::size_t>(first_month + 2)), period + " Total"});
+                  month_names.at(static_cast<std::size_t>(first_month) + 1),
+                  month_names.at(static_cast<std::size_t>(first_month) + 2), period + " Total"});
   for (std::size_t index = 0; index < regions.size(); ++index) {
     const int row = static_cast<int>(index) + 2;
     json line{regions[index]};
@@ -199,7 +202,7 @@ folio::result<std::string> forecast(turn_context& turn, const forecast_request& 
   const auto sheet = unique_sheet_name(turn, "Forecast " + wanted.fiscal_year);
   const double growth = wanted.growth.value_or(0.08);
   const bool from_sales = has_object(turn, "sales_table", "table");
-  std::vector<std::string> regions = sample_regions;
+  std::vector<std::string> regions = sample_regions();
   std::string source_sheet;
   int source_first_row = 2;
   if (from_sales) {

@@ -188,7 +188,8 @@ folio::result<std::string> business_review(turn_context& turn, const business_re
                                                     "September", "October",  "November", "December"};
   json revenue = json::array({json::array({"Month", "Revenue", "Target"})});
   for (int month = 0; month < 3; ++month) {
-    const auto name = std::string(months.at(static_cast<std::size_t>((quarter - 1) * 3 + month)));
+    const auto name =
+        std::string(months.at((static_cast<std::size_t>(quarter) - 1) * 3 + static_cast<std::size_t>(month)));
     revenue.push_back({name, sample_figure(period + name, 300'000, 600'000),
                        sample_figure(period + name + "target", 350'000, 500'000)});
   }
