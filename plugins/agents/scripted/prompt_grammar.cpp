@@ -40,7 +40,7 @@ std::string unquote(const std::string& text) {
 
 // Politeness and sequencing words carry no instruction: "Now please add …" is "add …".
 std::string normalise(std::string text) {
-  text = trim(std::move(text));
+  text = trim(text);
   while (!text.empty() && (text.back() == '.' || text.back() == '!')) {
     text.pop_back();
   }
