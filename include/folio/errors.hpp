@@ -50,6 +50,14 @@ enum class errc {
   plugin_error,
   agent_failed,
   prompt_not_understood,
+  // a model endpoint's answers (the OpenAI-compatible agent)
+  agent_unauthorized,
+  agent_request_rejected,
+  agent_unavailable,
+  agent_timeout,
+  agent_tls_failed,
+  agent_response_invalid,
+  agent_tool_rounds_exceeded,
   tool_unknown,
   tool_arguments_invalid,
   unsupported_conversion,
@@ -98,6 +106,13 @@ constexpr std::string_view to_string(errc code) noexcept {
   case errc::plugin_error: return "plugin_error";
   case errc::agent_failed: return "agent_failed";
   case errc::prompt_not_understood: return "prompt_not_understood";
+  case errc::agent_unauthorized: return "agent_unauthorized";
+  case errc::agent_request_rejected: return "agent_request_rejected";
+  case errc::agent_unavailable: return "agent_unavailable";
+  case errc::agent_timeout: return "agent_timeout";
+  case errc::agent_tls_failed: return "agent_tls_failed";
+  case errc::agent_response_invalid: return "agent_response_invalid";
+  case errc::agent_tool_rounds_exceeded: return "agent_tool_rounds_exceeded";
   case errc::tool_unknown: return "tool_unknown";
   case errc::tool_arguments_invalid: return "tool_arguments_invalid";
   case errc::unsupported_conversion: return "unsupported_conversion";

@@ -1,0 +1,200 @@
+#include "chat_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <optional>
+#include <thread>
+
+namespace folio_openai {
+namespace {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+constexpr std::size_t excerpt_bytes = 300;
+constexpr milliseconds wait_slice{20};
+
+// The start of a body, for an error message: at most excerpt_bytes, not cut inside a UTF-8 sequence.
+std::string excerpt(std::string_view body) {
+  if (body.size() <= excerpt_bytes) {
+    return std::string(body);
+  }
+  auto cut = excerpt_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(body[cut]) & 0xC0U) == 0x80U) {
+    --cut;
+  }
+  return std::string(body.substr(0, cut)) + "…";
+}
+
+// What the server said went wrong: OpenAI's {"error": {"message": …}}, else the start of the body.
+std::string server_says(const std::string& body) {
+  const auto parsed = json::parse(body, nullptr, false);
+  if (parsed.is_object() && parsed.contains("error")) {
+    const auto& failure = parsed["error"];
+    if (failure.is_object() && failure.contains("message") && failure["message"].is_string()) {
+      return excerpt(failure["message"].get<std::string>());
+    }
+    if (failure.is_string()) {
+      return excerpt(failure.get<std::string>());
+    }
+  }
+  return body.empty() ? std::string("(empty body)") : excerpt(body);
+}
+
+// Retry-After in delta-seconds; an HTTP date (rare for these APIs) is treated as absent.
+std::optional<milliseconds> retry_after(const folio_net::http_response& response) {
+  const auto value = response.header("Retry-After");
+  if (!value) {
+    return std::nullopt;
+  }
+  double seconds = 0;
+  const auto* end = value->data() + value->size();
+  const auto [stop, problem] = std::from_chars(value->data(), end, seconds);
+  if (problem != std::errc{} || stop != end || seconds < 0) {
+    return std::nullopt;
+  }
+  return milliseconds{static_cast<std::int64_t>(seconds * 1000)};
+}
+
+// Sleeps `length` in short slices; false as soon as the task is cancelled.
+bool wait_unless_cancelled(milliseconds length, const std::function<bool()>& cancelled) {
+  const auto until = std::chrono::steady_clock::now() + length;
+  while (std::chrono::steady_clock::now() < until) {
+    if (cancelled && cancelled()) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        wait_slice, until - std::chrono::steady_clock::now()));
+  }
+  return !(cancelled && cancelled());
+}
+
+bool retryable(int status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
+
+folio::error from_status(const agent_config& config, const folio_net::http_response& response, int attempts) {
+  const auto where = config.endpoint.authority();
+  const auto says = server_says(response.body);
+  const auto status = std::to_string(response.status);
+  if (response.status == 401 || response.status == 403) {
+    return folio::fail(folio::errc::agent_unauthorized,
+                       "the model endpoint " + where + " refused the API key (HTTP " + status + "): " + says);
+  }
+  if (retryable(response.status)) {
+    return folio::fail(folio::errc::agent_unavailable, "the model endpoint " + where + " answered HTTP " + status +
+                                                           " to " + std::to_string(attempts) +
+                                                           " attempts: " + says);
+  }
+  return folio::fail(folio::errc::agent_request_rejected,
+                     "the model endpoint " + where + " rejected the request (HTTP " + status + "): " + says);
+}
+
+folio::error from_failure(const agent_config& config, const folio_net::http_failure& failure, int attempts) {
+  using folio_net::failure_kind;
+  switch (failure.kind) {
+  case failure_kind::cancelled: return folio::fail(folio::errc::cancelled, "the task was cancelled");
+  case failure_kind::timeout:
+    return folio::fail(folio::errc::agent_timeout,
+                       "the model endpoint did not answer within the timeouts (connect " +
+                           std::to_string(config.http.connect_timeout.count()) + " ms, request " +
+                           std::to_string(config.http.request_timeout.count()) + " ms): " + failure.message);
+  case failure_kind::tls_failed: return folio::fail(folio::errc::agent_tls_failed, failure.message);
+  case failure_kind::invalid_request: return folio::fail(folio::errc::invalid_argument, failure.message, "ca_file");
+  case failure_kind::resolve_failed:
+  case failure_kind::connect_failed:
+  case failure_kind::io_failed: break;
+  }
+  return folio::fail(folio::errc::agent_unavailable,
+                     "the model endpoint could not be reached in " + std::to_string(attempts) +
+                         " attempts: " + failure.message);
+}
+
+bool transient(folio_net::failure_kind kind) {
+  using folio_net::failure_kind;
+  return kind == failure_kind::resolve_failed || kind == failure_kind::connect_failed ||
+         kind == failure_kind::io_failed;
+}
+
+folio::result<json> parse_answer(const agent_config& config, const folio_net::http_response& response) {
+  auto parsed = json::parse(response.body, nullptr, false);
+  const auto fault = [&](const std::string& what) {
+    return folio::fail(folio::errc::agent_response_invalid, "the model endpoint " + config.endpoint.authority() +
+                                                                " answered " + what + ": " + excerpt(response.body));
+  };
+  if (parsed.is_discarded()) {
+    return fault("something that is not JSON");
+  }
+  if (!parsed.is_object() || !parsed.contains("choices") || !parsed["choices"].is_array() ||
+      parsed["choices"].empty() || !parsed["choices"][0].is_object() || !parsed["choices"][0].contains("message") ||
+      !parsed["choices"][0]["message"].is_object()) {
+    return fault("JSON without choices[0].message");
+  }
+  return parsed;
+}
+
+} // namespace
+
+std::string redact(std::string text, std::string_view secret) {
+  if (secret.empty()) {
+    return text;
+  }
+  constexpr std::string_view replacement = "[redacted]";
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + replacement.size())) {
+    text.replace(at, secret.size(), replacement);
+  }
+  return text;
+}
+
+folio::result<json> complete_chat(const agent_config& config, const json& request,
+                                  const std::function<bool()>& cancelled) {
+  folio_net::http_request call;
+  call.method = "POST";
+  call.to = config.endpoint;
+  call.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  if (!config.api_key.empty()) {
+    call.headers.emplace_back("Authorization", "Bearer " + config.api_key);
+  }
+  call.body = request.dump(-1, ' ', false, json::error_handler_t::replace);
+
+  const auto outcome = [&]() -> folio::result<json> {
+    auto wait = config.retries.first_wait;
+    for (int attempt = 1;; ++attempt) {
+      if (cancelled && cancelled()) {
+        return folio::fail(folio::errc::cancelled, "the task was cancelled");
+      }
+      auto answered = folio_net::send(call, config.http, cancelled);
+      const bool last = attempt > config.retries.max_retries;
+      std::optional<milliseconds> asked;
+      if (!answered) {
+        if (!transient(answered.error().kind) || last) {
+          return from_failure(config, answered.error(), attempt);
+        }
+      } else if (answered.value().status == 200) {
+        return parse_answer(config, answered.value());
+      } else if (!retryable(answered.value().status) || last) {
+        return from_status(config, answered.value(), attempt);
+      } else {
+        asked = retry_after(answered.value());
+        if (asked && *asked > config.retries.longest_retry_after) {
+          return folio::fail(folio::errc::agent_unavailable,
+                             "the model endpoint " + config.endpoint.authority() + " answered HTTP " +
+                                 std::to_string(answered.value().status) + " and asks to retry after " +
+                                 std::to_string(asked->count()) + " ms, longer than max_retry_after_ms (" +
+                                 std::to_string(config.retries.longest_retry_after.count()) + ")");
+        }
+      }
+      if (!wait_unless_cancelled(asked.value_or(wait), cancelled)) {
+        return folio::fail(folio::errc::cancelled, "the task was cancelled");
+      }
+      wait = std::min(wait * 2, config.retries.longest_wait);
+    }
+  }();
+  if (!outcome) {
+    auto failure = outcome.error();
+    failure.message = redact(std::move(failure.message), config.api_key);
+    return failure;
+  }
+  return outcome;
+}
+
+} // namespace folio_openai
