@@ -1,0 +1,126 @@
+// The openai agent's parts that need no endpoint: URLs as the HTTP client reads them, the configuration's checks,
+// and the conversation's budget: what is condensed, in which words, and that it is the same every time.
+#include "agent_config.hpp"
+#include "chat_client.hpp"
+#include "conversation.hpp"
+#include "https_client.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+namespace {
+
+using folio_openai::conversation;
+using nlohmann::json;
+
+json turn(int number, std::size_t padding) {
+  const auto n = std::to_string(number);
+  return json::array({
+      {{"role", "user"}, {"content", "Prompt " + n + " " + std::string(padding, 'p')}},
+      {{"role", "assistant"},
+       {"content", nullptr},
+       {"tool_calls",
+        {{{"id", "call_" + n},
+          {"type", "function"},
+          {"function", {{"name", "add_sheet"}, {"arguments", R"({"name": "Sheet )" + n + R"("})"}}}}}}},
+      {{"role", "tool"}, {"tool_call_id", "call_" + n}, {"content", number % 2 == 0 ? R"({"error": {}})" : "{}"}},
+      {{"role", "assistant"}, {"content", "Answer " + n + " " + std::string(padding, 'a')}},
+  });
+}
+
+folio::agent_state state_of(int turns, std::size_t padding) {
+  folio::agent_state state;
+  for (int number = 1; number <= turns; ++number) {
+    for (const auto& message : turn(number, padding)) {
+      state.conversation.push_back(message);
+    }
+  }
+  return state;
+}
+
+} // namespace
+
+TEST_CASE("reads http and https URLs with their default ports, and refuses others") {
+  const auto plain = folio_net::parse_url("http://127.0.0.1:8080/v1/chat/completions");
+  REQUIRE(plain);
+  CHECK_FALSE(plain->tls);
+  CHECK(plain->host == "127.0.0.1");
+  CHECK(plain->port == "8080");
+  CHECK(plain->target == "/v1/chat/completions");
+  CHECK(plain->authority() == "127.0.0.1:8080");
+
+  const auto secure = folio_net::parse_url("https://api.openai.com");
+  REQUIRE(secure);
+  CHECK(secure->tls);
+  CHECK(secure->port == "443");
+  CHECK(secure->target == "/");
+  CHECK(secure->authority() == "api.openai.com");
+
+  const auto literal = folio_net::parse_url("http://[::1]:11434/v1");
+  REQUIRE(literal);
+  CHECK(literal->host == "::1");
+  CHECK(literal->authority() == "[::1]:11434");
+
+  for (const auto* refused : {"ftp://example.com", "https://", "http://host:0/", "http://host:70000/", "http://host:/",
+                              "http://user@host/", "http://ho st/", "example.com/v1", "http://[::1/"}) {
+    INFO(refused);
+    CHECK_FALSE(folio_net::parse_url(refused));
+  }
+}
+
+TEST_CASE("replaces every occurrence of the key, and nothing when there is none") {
+  CHECK(folio_openai::redact("key sk-1 and sk-1 again", "sk-1") == "key [redacted] and [redacted] again");
+  CHECK(folio_openai::redact("no key here", "") == "no key here");
+}
+
+TEST_CASE("keeps a conversation within its budget verbatim") {
+  auto kept = conversation::from_state(state_of(2, 10));
+  const auto incoming = json::array({{{"role", "user"}, {"content", "Next"}}});
+  kept.fit(folio::document_format::excel, incoming, 16'000);
+  CHECK(kept.messages.size() == 8);
+  CHECK(kept.summary.empty());
+  CHECK(kept.condensed_turns == 0);
+}
+
+TEST_CASE("condenses the oldest turns into one line each until the request fits") {
+  const std::size_t budget = 1000;
+  auto kept = conversation::from_state(state_of(12, 300));
+  const auto incoming = json::array({{{"role", "user"}, {"content", "Next"}}});
+  kept.fit(folio::document_format::excel, incoming, budget);
+  CHECK(folio_openai::estimate_tokens(kept.system_message(folio::document_format::excel)) +
+            folio_openai::estimate_tokens(kept.messages) + folio_openai::estimate_tokens(incoming) <=
+        budget);
+  // Whole turns go: what is left starts at a user message, and the newest turn is still there.
+  REQUIRE_FALSE(kept.messages.empty());
+  CHECK(kept.messages.front()["role"] == "user");
+  CHECK(kept.messages.back()["content"].get<std::string>().rfind("Answer 12 ", 0) == 0);
+  CHECK(kept.condensed_turns + static_cast<std::int64_t>(kept.messages.size() / 4) == 12);
+  // The summary stays within a quarter of the budget, the newest condensed turn last, and says what was dropped.
+  CHECK(folio_openai::estimate_tokens(kept.summary) <= budget / 4);
+  CHECK(kept.omitted_turns + static_cast<std::int64_t>(kept.summary.size()) == kept.condensed_turns);
+  const auto last_line = kept.summary.back().get<std::string>();
+  const auto number = std::to_string(kept.condensed_turns);
+  CHECK(last_line.rfind("Turn " + number + ": the user asked \"Prompt " + number + " ", 0) == 0);
+  CHECK(last_line.find("tools called: add_sheet {\"name\": \"Sheet " + number + "\"}") != std::string::npos);
+  CHECK(last_line.find("Answer " + number + " ") != std::string::npos);
+  CHECK(kept.system_message(folio::document_format::excel)["content"].get<std::string>().find(
+            "(" + std::to_string(kept.omitted_turns) + " earlier turns omitted)") != std::string::npos);
+
+  // The same state and budget condense the same way, and a stored state reads back the same.
+  auto again = conversation::from_state(state_of(12, 300));
+  again.fit(folio::document_format::excel, incoming, budget);
+  CHECK(again.to_state() == kept.to_state());
+  CHECK(conversation::from_state(kept.to_state()).to_state() == kept.to_state());
+}
+
+TEST_CASE("marks a condensed tool call that failed") {
+  const auto line = folio_openai::condense_turn(2, turn(2, 5));
+  CHECK(line.find("add_sheet {\"name\": \"Sheet 2\"} (failed)") != std::string::npos);
+  CHECK(folio_openai::condense_turn(1, turn(1, 5)).find("(failed)") == std::string::npos);
+}
+
+TEST_CASE("cuts text at a UTF-8 boundary") {
+  CHECK(folio_openai::shorten("short", 10) == "short");
+  // "é" is two bytes: a cut after its first byte backs off to before it.
+  CHECK(folio_openai::shorten("caf\xC3\xA9 au lait", 4) == "caf…");
+}
