@@ -104,7 +104,7 @@ TEST_CASE("openai agent edits the workbook through the model's tool calls, with 
   // The second request returns both tools' answers to the model.
   const auto answers = tool_answers(requests[1]);
   REQUIRE(answers.size() == 2);
-  CHECK(answers.at("call_1")["result"]["name"] == "Forecast");
+  CHECK(answers.at("call_1")["result"]["sheet"] == "Forecast");
   CHECK(answers.at("call_2")["result"]["range"].get<std::string>().find("A1:B3") != std::string::npos);
 
   const auto run = bench.run(finished.run);
@@ -137,7 +137,7 @@ TEST_CASE("openai agent answers malformed arguments and unknown tools to the mod
   CHECK(answers.at("no_tool")["error"]["code"] == "tool_unknown");
   CHECK(answers.at("no_tool")["error"]["message"].get<std::string>().find("add_sheet") != std::string::npos);
   CHECK(answers.at("bad_type")["error"]["code"] == "tool_arguments_invalid");
-  CHECK(tool_answers(requests[2]).at("fixed")["result"]["name"] == "Recovered");
+  CHECK(tool_answers(requests[2]).at("fixed")["result"]["sheet"] == "Recovered");
 }
 
 TEST_CASE("openai agent retries a 429 after the Retry-After the endpoint asked for") {

@@ -111,19 +111,23 @@ json conversation::system_message(folio::document_format format) const {
 }
 
 void conversation::fit(folio::document_format format, const json& incoming, std::size_t budget_tokens) {
+  // The summary is bounded as it grows, so a long history condenses only as many turns as the budget needs.
+  const auto bound_summary = [&] {
+    while (summary.size() > 1 && estimate_tokens(summary) > budget_tokens / 4) {
+      summary.erase(summary.begin());
+      ++omitted_turns;
+    }
+  };
   const auto size = [&] {
     return estimate_tokens(system_message(format)) + estimate_tokens(messages) + estimate_tokens(incoming);
   };
+  bound_summary();
   while (!messages.empty() && size() > budget_tokens) {
     const auto end = end_of_first_turn(messages);
     json turn(messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(end));
     messages.erase(messages.begin(), messages.begin() + static_cast<std::ptrdiff_t>(end));
     summary.push_back(condense_turn(++condensed_turns, turn));
-  }
-  const auto summary_budget = budget_tokens / 4;
-  while (summary.size() > 1 && estimate_tokens(summary) > summary_budget) {
-    summary.erase(summary.begin());
-    ++omitted_turns;
+    bound_summary();
   }
 }
 
