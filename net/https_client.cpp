@@ -3,6 +3,10 @@
 // interrupted, and a blocked model request must not outlive a cancelled task.
 #include "https_client.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -14,10 +18,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
-
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -247,8 +247,8 @@ http_result<http_response> send_tls(exchange& call, const http_request& request,
       deadline);
   if (failed) {
     auto refused = call.failure(failure_kind::tls_failed, "TLS with " + request.to.authority(), failed);
-    if (const auto verdict = SSL_get_verify_result(session); refused.kind == failure_kind::tls_failed &&
-                                                             verdict != X509_V_OK) {
+    if (const auto verdict = SSL_get_verify_result(session);
+        refused.kind == failure_kind::tls_failed && verdict != X509_V_OK) {
       refused.message = "TLS with " + request.to.authority() +
                         ": the server's certificate was refused: " + X509_verify_cert_error_string(verdict);
     }

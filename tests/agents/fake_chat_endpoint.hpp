@@ -42,9 +42,8 @@ inline json usage(int prompt_tokens, int completion_tokens) {
 inline json tool_calls_answer(const std::vector<scripted_call>& calls, const json& used = usage(100, 20)) {
   auto listed = json::array();
   for (const auto& call : calls) {
-    listed.push_back({{"id", call.id},
-                      {"type", "function"},
-                      {"function", {{"name", call.name}, {"arguments", call.arguments}}}});
+    listed.push_back(
+        {{"id", call.id}, {"type", "function"}, {"function", {{"name", call.name}, {"arguments", call.arguments}}}});
   }
   return {{"json",
            {{"id", "chatcmpl-test"},
@@ -83,8 +82,9 @@ public:
     std::ofstream(script) << json{{"answers", answers}}.dump();
     log_ = directory_.path() / "requests.jsonl";
     const auto port_file = directory_.path() / "port";
-    std::vector<std::string> words{"/usr/bin/python3", FOLIO_FAKE_CHAT_SERVER, "--script",    script.string(),
-                                   "--log",            log_.string(),          "--port-file", port_file.string()};
+    std::vector<std::string> words{
+        "/usr/bin/python3", FOLIO_FAKE_CHAT_SERVER, "--script",        script.string(), "--log",
+        log_.string(),      "--port-file",          port_file.string()};
     if (tls) {
       words.insert(words.end(), {"--cert", tls->certificate, "--key", tls->key});
     }
@@ -155,7 +155,8 @@ class test_authority {
 public:
   test_authority() {
     openssl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj '/CN=folio test CA' "
-            "-keyout '" + file("ca.key") + "' -out '" + file("ca.pem") + "'");
+            "-keyout '" +
+            file("ca.key") + "' -out '" + file("ca.pem") + "'");
   }
 
   [[nodiscard]] std::string certificate_file() const { return file("ca.pem"); }

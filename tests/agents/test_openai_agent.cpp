@@ -40,7 +40,9 @@ std::string sheets(const std::string& document) {
                       "import sys, openpyxl\nprint(openpyxl.load_workbook(sys.argv[1]).sheetnames)\n");
 }
 
-const json& messages_of(const json& request) { return request["body"]["messages"]; }
+const json& messages_of(const json& request) {
+  return request["body"]["messages"];
+}
 
 // The tool answers of a request's messages, by tool_call_id, parsed.
 std::map<std::string, json> tool_answers(const json& request) {
@@ -53,7 +55,9 @@ std::map<std::string, json> tool_answers(const json& request) {
   return answers;
 }
 
-std::string failure_message(const folio::task& task) { return task.failure ? task.failure->message : std::string(); }
+std::string failure_message(const folio::task& task) {
+  return task.failure ? task.failure->message : std::string();
+}
 
 } // namespace
 
@@ -308,8 +312,8 @@ TEST_CASE("openai agent condenses older turns so that a long run's requests stay
   agent_bench bench(FOLIO_OPENAI_PLUGIN, config_for(endpoint, {{"context_budget_tokens", budget}}));
   std::optional<folio::run_id> run;
   for (int turn = 1; turn <= turns; ++turn) {
-    run = bench.complete(document_format::excel, "Prompt " + std::to_string(turn) + ": " + std::string(320, 'p'), run)
-              .id;
+    run =
+        bench.complete(document_format::excel, "Prompt " + std::to_string(turn) + ": " + std::string(320, 'p'), run).id;
   }
   const auto requests = endpoint.received();
   REQUIRE(requests.size() == turns);

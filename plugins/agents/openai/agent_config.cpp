@@ -15,8 +15,8 @@ folio::error invalid(const std::string& key, const std::string& why) {
 }
 
 // An integer key within [low, high], or its default when absent.
-folio::result<std::int64_t> integer(const json& config, const std::string& key, std::int64_t fallback,
-                                    std::int64_t low, std::int64_t high) {
+folio::result<std::int64_t> integer(const json& config, const std::string& key, std::int64_t fallback, std::int64_t low,
+                                    std::int64_t high) {
   if (!config.contains(key)) {
     return fallback;
   }
@@ -44,10 +44,21 @@ folio::result<std::string> text(const json& config, const std::string& key, bool
 
 folio::result<agent_config> parse_config(const json& config) {
   static const std::set<std::string, std::less<>> known{
-      "base_url",           "model",           "api_key_env",         "temperature",
-      "connect_timeout_ms", "request_timeout_ms", "ca_file",          "max_tool_rounds",
-      "tokens_per_credit",  "context_budget_tokens", "max_tool_result_bytes", "max_retries",
-      "retry_initial_ms",   "retry_max_ms",    "max_retry_after_ms",
+      "base_url",
+      "model",
+      "api_key_env",
+      "temperature",
+      "connect_timeout_ms",
+      "request_timeout_ms",
+      "ca_file",
+      "max_tool_rounds",
+      "tokens_per_credit",
+      "context_budget_tokens",
+      "max_tool_result_bytes",
+      "max_retries",
+      "retry_initial_ms",
+      "retry_max_ms",
+      "max_retry_after_ms",
   };
   if (!config.is_object()) {
     return folio::fail(folio::errc::invalid_argument, "openai agent config must be a JSON object");

@@ -64,13 +64,15 @@ bool wait_unless_cancelled(milliseconds length, const std::function<bool()>& can
     if (cancelled && cancelled()) {
       return false;
     }
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        wait_slice, until - std::chrono::steady_clock::now()));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(wait_slice, until - std::chrono::steady_clock::now()));
   }
   return !(cancelled && cancelled());
 }
 
-bool retryable(int status) { return status == 408 || status == 429 || (status >= 500 && status <= 599); }
+bool retryable(int status) {
+  return status == 408 || status == 429 || (status >= 500 && status <= 599);
+}
 
 folio::error from_status(const agent_config& config, const folio_net::http_response& response, int attempts) {
   const auto where = config.endpoint.authority();
@@ -82,8 +84,7 @@ folio::error from_status(const agent_config& config, const folio_net::http_respo
   }
   if (retryable(response.status)) {
     return folio::fail(folio::errc::agent_unavailable, "the model endpoint " + where + " answered HTTP " + status +
-                                                           " to " + std::to_string(attempts) +
-                                                           " attempts: " + says);
+                                                           " to " + std::to_string(attempts) + " attempts: " + says);
   }
   return folio::fail(folio::errc::agent_request_rejected,
                      "the model endpoint " + where + " rejected the request (HTTP " + status + "): " + says);
@@ -104,9 +105,8 @@ folio::error from_failure(const agent_config& config, const folio_net::http_fail
   case failure_kind::connect_failed:
   case failure_kind::io_failed: break;
   }
-  return folio::fail(folio::errc::agent_unavailable,
-                     "the model endpoint could not be reached in " + std::to_string(attempts) +
-                         " attempts: " + failure.message);
+  return folio::fail(folio::errc::agent_unavailable, "the model endpoint could not be reached in " +
+                                                         std::to_string(attempts) + " attempts: " + failure.message);
 }
 
 bool transient(folio_net::failure_kind kind) {

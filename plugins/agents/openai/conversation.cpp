@@ -171,8 +171,8 @@ std::string condense_turn(std::int64_t number, const json& turn) {
     }
   }
   return "Turn " + std::to_string(number) + ": the user asked \"" + shorten(asked, prompt_bytes_in_summary) +
-         "\"; tools called: " + (tools.empty() ? std::string("none") : shorten(tools, tools_bytes_in_summary)) + "; the answer was \"" +
-         shorten(answered, answer_bytes_in_summary) + "\"";
+         "\"; tools called: " + (tools.empty() ? std::string("none") : shorten(tools, tools_bytes_in_summary)) +
+         "; the answer was \"" + shorten(answered, answer_bytes_in_summary) + "\"";
 }
 
 } // namespace folio_openai

@@ -97,9 +97,9 @@ public:
         break;
       }
       if (round >= config_.max_tool_rounds) {
-        return folio::fail(folio::errc::agent_tool_rounds_exceeded,
-                           "the model still called tools after " + std::to_string(config_.max_tool_rounds) +
-                               " rounds of tool calls (max_tool_rounds)");
+        return folio::fail(folio::errc::agent_tool_rounds_exceeded, "the model still called tools after " +
+                                                                        std::to_string(config_.max_tool_rounds) +
+                                                                        " rounds of tool calls (max_tool_rounds)");
       }
       for (const auto& call : message.value()["tool_calls"]) {
         if (cancelled()) {
@@ -115,8 +115,8 @@ public:
     }
 
     folio::turn_output output;
-    output.summary = turn.back().value("content", json()).is_string() ? turn.back()["content"].get<std::string>()
-                                                                        : std::string();
+    output.summary =
+        turn.back().value("content", json()).is_string() ? turn.back()["content"].get<std::string>() : std::string();
     for (auto& each : turn) {
       history.messages.push_back(std::move(each));
     }
@@ -143,7 +143,7 @@ private:
       }
     }
     return static_cast<std::int64_t>(estimate_tokens(request["messages"]) +
-                                      estimate_tokens(answer["choices"][0]["message"]));
+                                     estimate_tokens(answer["choices"][0]["message"]));
   }
 
   // The model's message as it is kept and sent back: role, content, and tool_calls when it made any, each checked
