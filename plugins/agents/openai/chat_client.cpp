@@ -156,7 +156,7 @@ folio::result<json> complete_chat(const agent_config& config, const json& reques
   }
   call.body = request.dump(-1, ' ', false, json::error_handler_t::replace);
 
-  const auto outcome = [&]() -> folio::result<json> {
+  auto outcome = [&]() -> folio::result<json> {
     auto wait = config.retries.first_wait;
     for (int attempt = 1;; ++attempt) {
       if (cancelled && cancelled()) {

@@ -206,7 +206,7 @@ private:
 
   // A tool's answer as text, cut at max_tool_result_bytes.
   [[nodiscard]] std::string reply(const json& answer) const {
-    const auto text = answer.dump(-1, ' ', false, json::error_handler_t::replace);
+    auto text = answer.dump(-1, ' ', false, json::error_handler_t::replace);
     if (text.size() <= config_.max_tool_result_bytes) {
       return text;
     }
