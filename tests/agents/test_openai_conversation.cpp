@@ -1,9 +1,15 @@
-// The openai agent's parts that need no endpoint: URLs as the HTTP client reads them, the configuration's checks,
-// and the conversation's budget: what is condensed, in which words, and that it is the same every time.
+// The openai agent's parts that need no endpoint: URLs as the HTTP client reads them, key redaction,
+// the conversation's budget (what is condensed, in which words, and that it is the same every time), and the chat
+// client's retries and cancel on an endpoint that refuses connections.
 #include "agent_config.hpp"
 #include "chat_client.hpp"
 #include "conversation.hpp"
 #include "https_client.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -123,4 +129,47 @@ TEST_CASE("cuts text at a UTF-8 boundary") {
   CHECK(folio_openai::shorten("short", 10) == "short");
   // "é" is two bytes: a cut after its first byte backs off to before it.
   CHECK(folio_openai::shorten("caf\xC3\xA9 au lait", 4) == "caf…");
+}
+
+namespace {
+
+// A local port nothing listens on: bound by the kernel's choice, then closed.
+int closed_port() {
+  const int socket = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(socket >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(socket, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t length = sizeof address;
+  REQUIRE(::getsockname(socket, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  ::close(socket);
+  return ntohs(address.sin_port);
+}
+
+folio_openai::agent_config unreachable(const json& extra) {
+  json config{{"base_url", "http://127.0.0.1:" + std::to_string(closed_port()) + "/v1"}, {"model", "m"}};
+  config.update(extra);
+  auto parsed = folio_openai::parse_config(config);
+  REQUIRE(parsed);
+  return std::move(parsed).value();
+}
+
+} // namespace
+
+TEST_CASE("retries a refused connection, then fails agent_unavailable") {
+  const auto config = unreachable({{"max_retries", 2}, {"retry_initial_ms", 1}});
+  const auto answer = folio_openai::complete_chat(config, {{"model", "m"}}, {});
+  REQUIRE_FALSE(answer);
+  CHECK(answer.error().code == folio::errc::agent_unavailable);
+  CHECK(answer.error().message.find("3 attempts") != std::string::npos);
+}
+
+TEST_CASE("stops waiting between retries once the task is cancelled") {
+  // A minute between retries: only the cancel can end this call.
+  const auto config = unreachable({{"max_retries", 3}, {"retry_initial_ms", 60'000}});
+  int asked = 0;
+  const auto answer = folio_openai::complete_chat(config, {{"model", "m"}}, [&asked] { return ++asked > 1; });
+  REQUIRE_FALSE(answer);
+  CHECK(answer.error().code == folio::errc::cancelled);
 }
