@@ -320,6 +320,15 @@ public:
     return *found;
   }
 
+  result<run> load_run(const run_id& id, timestamp now) override {
+    [[maybe_unused]] const auto tx = reading();
+    FOLIO_TRY_ROWS(found, rows_.run_by_id(id));
+    if (!found) {
+      return fail(errc::not_found, "no such run", "run_id");
+    }
+    return present(*found, now);
+  }
+
   result<std::optional<claimed_turn>> claim_next(const std::string& worker, timestamp now, duration lease) override {
     auto tx = writing();
     FOLIO_TRY_ROWS(claimed, claim(worker, now, lease));
@@ -528,7 +537,7 @@ public:
   }
 
   result<std::vector<webhook_delivery>> claim_webhook_deliveries(timestamp now, duration lease,
-                                                                std::size_t max) override {
+                                                                 std::size_t max) override {
     auto tx = writing();
     FOLIO_TRY_ROWS(due, rows_.due_webhooks(now, max));
     for (auto& delivery : due) {

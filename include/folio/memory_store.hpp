@@ -275,8 +275,8 @@ public:
   }
   result<std::size_t> running_task_count() { return running_.size(); }
   result<std::size_t> pending_webhook_count() {
-    return static_cast<std::size_t>(std::count_if(webhooks_.begin(), webhooks_.end(),
-                                                  [](const auto& held) { return held.second.next_attempt_at.has_value(); }));
+    return static_cast<std::size_t>(std::count_if(
+        webhooks_.begin(), webhooks_.end(), [](const auto& held) { return held.second.next_attempt_at.has_value(); }));
   }
 
 private:

@@ -156,6 +156,8 @@ public:
   virtual result<std::vector<document_version>> list_versions(const org_id& org, const run_id& run) = 0;
   // The task without organization scope, for the engine's own use.
   virtual result<task> load_task(const task_id& id) = 0;
+  // The run without organization scope, for a capability link (the run page) that proved its right to it.
+  virtual result<run> load_run(const run_id& id, timestamp now) = 0;
 
   // The worker side. A claim takes the oldest queued task whose run has no unfinished task before it, so tasks of
   // one run never overlap and run in submission order. Writes with a stale lease token answer lease_lost.
@@ -201,7 +203,7 @@ public:
   // again at now + lease: a sender that dies mid-attempt leaves it to be sent again (at-least-once), and two senders
   // never hold the same delivery at once. The sender then records the attempt's outcome.
   virtual result<std::vector<webhook_delivery>> claim_webhook_deliveries(timestamp now, duration lease,
-                                                                        std::size_t max) = 0;
+                                                                         std::size_t max) = 0;
   virtual result<void> record_webhook_attempt(const event_id& id, const webhook_attempt& outcome, timestamp now) = 0;
   // A task's deliveries, oldest first, scoped to an organization like every read.
   virtual result<std::vector<webhook_delivery>> list_webhook_deliveries(const org_id& org, const task_id& id) = 0;

@@ -33,9 +33,9 @@ inline constexpr std::size_t max_webhook_url_length = 2048;
 namespace detail {
 inline std::string base64_encode(std::string_view bytes) {
   std::string text(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()),
-                                      static_cast<int>(bytes.size()));
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   text.resize(static_cast<std::size_t>(written));
   return text;
 }
@@ -213,9 +213,10 @@ inline result<webhook_endpoint> parse_webhook_url(std::string_view url) {
   }
   if (authority.starts_with(':')) {
     const auto digits = authority.substr(1);
-    unsigned long parsed = 0;
-    if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string_view::npos ||
-        (parsed = std::stoul(std::string(digits))) == 0 || parsed > 65535) {
+    const bool numeric =
+        !digits.empty() && digits.size() <= 5 && digits.find_first_not_of("0123456789") == std::string_view::npos;
+    const auto parsed = numeric ? std::stoul(std::string(digits)) : 0UL;
+    if (parsed == 0 || parsed > 65535) {
       return fail(errc::invalid_argument, "webhook_url has a bad port", "webhook_url");
     }
     port = static_cast<std::uint16_t>(parsed);

@@ -28,8 +28,7 @@ TEST_CASE("webhook signature matches the Standard Webhooks test vector", "[webho
   CHECK(signature.value() == spec_signature);
 }
 
-TEST_CASE("webhook verification accepts the right signature among several and refuses a changed message",
-          "[webhook]") {
+TEST_CASE("webhook verification accepts the right signature among several and refuses a changed message", "[webhook]") {
   const auto now = at_unix_seconds(spec_timestamp + 60);
   const std::string header = "v1,bm90IHRoaXMgb25l " + std::string(spec_signature);
   CHECK(folio::verify_webhook(spec_secret, spec_id, std::to_string(spec_timestamp), header, spec_body, now));
@@ -41,8 +40,7 @@ TEST_CASE("webhook verification accepts the right signature among several and re
   CHECK_FALSE(folio::verify_webhook(spec_secret, "msg_other", std::to_string(spec_timestamp), header, spec_body, now));
   CHECK_FALSE(folio::verify_webhook("whsec_b3RoZXIgc2VjcmV0IGJ5dGVz", spec_id, std::to_string(spec_timestamp), header,
                                     spec_body, now));
-  CHECK_FALSE(
-      folio::verify_webhook(spec_secret, spec_id, std::to_string(spec_timestamp + 1), header, spec_body, now));
+  CHECK_FALSE(folio::verify_webhook(spec_secret, spec_id, std::to_string(spec_timestamp + 1), header, spec_body, now));
 }
 
 TEST_CASE("webhook verification refuses a timestamp outside the tolerance or not a number", "[webhook]") {

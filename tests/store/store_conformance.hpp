@@ -1011,8 +1011,9 @@ TEMPLATE_TEST_CASE("store hands a due webhook delivery to one sender at a time, 
   const auto still = w.store.list_webhook_deliveries(w.org, created.created.id).value();
   CHECK(still[0].delivered_at == done[0].delivered_at);
   CHECK_FALSE(still[0].abandoned_at);
-  CHECK(w.store.record_webhook_attempt(w.ids.template next<folio::event_id>(), {true, std::nullopt, ""},
-                                       w.fixture.clock.now())
+  CHECK(w.store
+            .record_webhook_attempt(w.ids.template next<folio::event_id>(), {true, std::nullopt, ""},
+                                    w.fixture.clock.now())
             .error() == folio::errc::not_found);
 }
 
@@ -1077,4 +1078,17 @@ TEMPLATE_TEST_CASE("store counts queued and running tasks for a metrics scrape",
   counted = w.store.gauges();
   CHECK(counted.value().queued_tasks == 2);
   CHECK(counted.value().running_tasks == 0);
+}
+
+TEMPLATE_TEST_CASE("store loads a run by id alone, for a capability link", "[store][conformance]",
+                   FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const auto created = w.create("Create a Q3 sales report");
+  auto loaded = w.store.load_run(created.run_after.id, w.fixture.clock.now());
+  REQUIRE(loaded);
+  CHECK(loaded.value().org == w.org);
+  CHECK(loaded.value().first_prompt == "Create a Q3 sales report");
+  CHECK(loaded.value().status == folio::run_status::queued);
+  CHECK(w.store.load_run(w.ids.template next<folio::run_id>(), w.fixture.clock.now()).error() ==
+        folio::errc::not_found);
 }

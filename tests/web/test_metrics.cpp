@@ -63,10 +63,12 @@ TEST_CASE("metrics count task ends, exports, conversions and webhook attempts", 
 
 TEST_CASE("metrics render scraped gauges after the counters, with escaped label values", "[metrics]") {
   folio_server::metrics_registry metrics;
-  const auto text = metrics.render(
-      {{"folio_tasks", "Unfinished tasks by status.", "gauge", {{{{"status", "queued"}}, 3}, {{{"status", "running"}}, 1}}},
-       {"folio_queue_depth", "Queued tasks.", "gauge", {{{}, 3}}},
-       {"folio_odd", "Label escaping.", "gauge", {{{{"name", "a\"b\\c\nd"}}, 0.25}}}});
+  const auto text = metrics.render({{"folio_tasks",
+                                     "Unfinished tasks by status.",
+                                     "gauge",
+                                     {{{{"status", "queued"}}, 3}, {{{"status", "running"}}, 1}}},
+                                    {"folio_queue_depth", "Queued tasks.", "gauge", {{{}, 3}}},
+                                    {"folio_odd", "Label escaping.", "gauge", {{{{"name", "a\"b\\c\nd"}}, 0.25}}}});
   CHECK(has_line(text, "# HELP folio_tasks Unfinished tasks by status."));
   CHECK(has_line(text, "# TYPE folio_tasks gauge"));
   CHECK(has_line(text, R"(folio_tasks{status="queued"} 3)"));

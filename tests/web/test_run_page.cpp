@@ -55,8 +55,9 @@ TEST_CASE("the run page links the document and each export, or says there is no 
   auto html = folio_server::web::render_run_page(shown);
   CHECK(html.find("<a id=\"download\" href=\"http://h/files/ab/q3.xlsx?expires=1&amp;sig=x\">Download q3 &amp; "
                   "q4.xlsx</a>") != std::string::npos);
-  CHECK(html.find("<a id=\"export-pdf\" href=\"http://h/web/runs/run_01HXYZ/export/pdf?expires=1&amp;sig=y\">pdf</a>") !=
-        std::string::npos);
+  CHECK(
+      html.find("<a id=\"export-pdf\" href=\"http://h/web/runs/run_01HXYZ/export/pdf?expires=1&amp;sig=y\">pdf</a>") !=
+      std::string::npos);
   CHECK(html.find("no-download") == std::string::npos);
 
   shown.download.reset();
