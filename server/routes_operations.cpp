@@ -5,6 +5,7 @@
 
 #include <boost/dll/shared_library.hpp>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>

@@ -91,7 +91,9 @@ post_outcome webhook_sender::post(const folio::webhook_endpoint& endpoint,
       co_return;
     }
     beast::ssl_stream<beast::tcp_stream> stream(context, *tls);
-    if (SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str()) != 1) {
+    // SSL_set_tlsext_host_name is a macro with a C cast; SSL_ctrl is what it calls (SNI). OpenSSL copies the name.
+    if (SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(endpoint.host.c_str())) != 1) { // NOLINT(cppcoreguidelines-pro-type-const-cast)
       throw beast::system_error(
           beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()));
     }

@@ -62,10 +62,35 @@ class Server:
             lines.put(line)
 
     def stop(self, sig=signal.SIGTERM):
+        """A server killed with SIGKILL cannot stop its LibreOffice processes (each leads a process group of its own):
+        they are killed after it, as the operator's supervisor would."""
         if self.process and self.process.poll() is None:
+            offices = self._children()
             self.process.send_signal(sig)
             self.process.wait(timeout=120)
+            if sig == signal.SIGKILL:
+                for office in offices:
+                    try:
+                        os.killpg(office, signal.SIGKILL)
+                    except OSError:
+                        pass
+        if self.process:
+            self.process.stdout.close()
         self.process = None
+
+    def _children(self):
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                found.append(int(entry))
+        return found
 
     def remove(self):
         self.stop()
@@ -79,7 +104,7 @@ class Server:
         return self.admin("orgs", "webhook-secret", org).strip()
 
     def request(self, method, target, body=None, headers=None, key=True, timeout=300):
-        """(status, headers, body bytes); never raises on an HTTP error status."""
+        """(status, headers with lower-case names, body bytes); never raises on an HTTP error status."""
         data = json.dumps(body).encode() if body is not None else None
         sent = {"Content-Type": "application/json"} if data is not None else {}
         if key:
@@ -90,9 +115,9 @@ class Server:
         opener = urllib.request.build_opener(NoRedirect)
         try:
             with opener.open(made, timeout=timeout) as answer:
-                return answer.status, dict(answer.headers), answer.read()
+                return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
         except urllib.error.HTTPError as failure:
-            return failure.code, dict(failure.headers), failure.read()
+            return failure.code, {k.lower(): v for k, v in failure.headers.items()}, failure.read()
 
     def json(self, method, target, body=None, **options):
         status, headers, raw = self.request(method, target, body, **options)

@@ -57,7 +57,7 @@ class OperationsTests(unittest.TestCase):
     def test_metrics_are_prometheus_text(self):
         status, headers, raw = self.server.request("GET", "/metrics", key=False)
         self.assertEqual(status, 200)
-        self.assertTrue(headers["Content-Type"].startswith("text/plain; version=0.0.4"))
+        self.assertTrue(headers["content-type"].startswith("text/plain; version=0.0.4"))
         sample = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*"'
                             r'(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*\})? [-+0-9.eInf]+$')
         for line in raw.decode().splitlines():

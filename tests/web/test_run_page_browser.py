@@ -101,7 +101,7 @@ class RunPageTests(unittest.TestCase):
         status, headers, body = self.server.request("GET", download, key=False)
         self.assertEqual(status, 200)
         self.assertTrue(body.startswith(b"PK"))
-        self.assertIn("workbook.xlsx", headers["Content-Disposition"])
+        self.assertIn("workbook.xlsx", headers["content-disposition"])
 
     def test_a_prompt_with_markup_is_shown_as_text_and_never_runs(self):
         page = Page(dump_dom(self.second["edit_url"]))
@@ -119,7 +119,7 @@ class RunPageTests(unittest.TestCase):
                        url._replace(query="").geturl()]:
             status, headers, body = self.server.request("GET", forged, key=False)
             self.assertEqual(status, 403, forged)
-            self.assertTrue(headers["Content-Type"].startswith("text/html"))
+            self.assertTrue(headers["content-type"].startswith("text/html"))
             self.assertEqual(Page(dump_dom(forged)).texts["problem"], "This link is not valid")
 
     def test_an_expired_link_gets_a_page_saying_so(self):
@@ -133,7 +133,7 @@ class RunPageTests(unittest.TestCase):
         expired = f"{self.server.url}{path}?expires={expires}&sig={sig}"
         status, headers, _ = self.server.request("GET", expired, key=False)
         self.assertEqual(status, 410)
-        self.assertTrue(headers["Content-Type"].startswith("text/html"))
+        self.assertTrue(headers["content-type"].startswith("text/html"))
         self.assertEqual(Page(dump_dom(expired)).texts["problem"], "This link has expired")
         # The same signature with the link's true expiry is a valid page: the 410 was about time, not the signature.
         fresh = int(time.time()) + 3600
