@@ -86,13 +86,16 @@ std::string render_run_page(const run_view& shown) {
           "<th>Duration</th><th>Submitted</th></tr></thead>\n<tbody>\n";
   for (const auto& turn : shown.turns) {
     const auto index = std::to_string(turn.turn_index);
-    body += "<tr id=\"turn-" + index + "\"><td>" + index + "</td><td class=\"prompt\">" + escape_html(turn.prompt);
+    body.append("<tr id=\"turn-").append(index).append("\"><td>").append(index).append("</td><td class=\"prompt\">");
+    body.append(escape_html(turn.prompt));
     if (turn.error) {
-      body += "<div class=\"error\">" + escape_html(*turn.error) + "</div>";
+      body.append("<div class=\"error\">").append(escape_html(*turn.error)).append("</div>");
     }
-    body += "</td><td class=\"status status-" + escape_html(turn.status) + "\">" + escape_html(turn.status) +
-            "</td><td>" + optional_number(turn.credits_used, "") + "</td><td>" +
-            optional_number(turn.duration_ms, " ms") + "</td><td>" + escape_html(turn.created_at) + "</td></tr>\n";
+    const auto status = escape_html(turn.status);
+    body.append("</td><td class=\"status status-").append(status).append("\">").append(status).append("</td><td>");
+    body.append(optional_number(turn.credits_used, "")).append("</td><td>");
+    body.append(optional_number(turn.duration_ms, " ms")).append("</td><td>");
+    body.append(escape_html(turn.created_at)).append("</td></tr>\n");
   }
   body += "</tbody>\n</table>\n";
   return page(shown.file_name + " \xE2\x80\x93 folio run", body);
