@@ -48,7 +48,7 @@ http::request<http::string_body> make_request(const folio::webhook_endpoint& end
 }
 
 template <class Stream>
-asio::awaitable<int> exchange(Stream& stream, const http::request<http::string_body>& request) {
+asio::awaitable<int> send_and_read_status(Stream& stream, const http::request<http::string_body>& request) {
   co_await http::async_write(stream, request, asio::use_awaitable);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -85,7 +85,7 @@ post_outcome webhook_sender::post(const folio::webhook_endpoint& endpoint,
       beast::tcp_stream stream(context);
       stream.expires_after(timeout_);
       co_await stream.async_connect(found, asio::use_awaitable);
-      outcome.status = co_await exchange(stream, request);
+      outcome.status = co_await send_and_read_status(stream, request);
       beast::error_code ignored;
       stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
       co_return;
@@ -101,7 +101,7 @@ post_outcome webhook_sender::post(const folio::webhook_endpoint& endpoint,
     beast::get_lowest_layer(stream).expires_after(timeout_);
     co_await beast::get_lowest_layer(stream).async_connect(found, asio::use_awaitable);
     co_await stream.async_handshake(asio::ssl::stream_base::client, asio::use_awaitable);
-    outcome.status = co_await exchange(stream, request);
+    outcome.status = co_await send_and_read_status(stream, request);
   };
   asio::co_spawn(context, attempt(), [&](const std::exception_ptr& failure) {
     if (!failure) {
