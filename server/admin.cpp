@@ -2,6 +2,7 @@
 
 #include <folio/digest.hpp>
 #include <folio/ids.hpp>
+#include <folio/webhook.hpp>
 
 #include <fstream>
 #include <stdexcept>
@@ -26,8 +27,12 @@ folio::result<folio::organization> find_or_create_organization(folio::store& met
   if (found || found.error().code != folio::errc::not_found) {
     return found;
   }
+  auto secret = folio::generate_webhook_secret();
+  if (!secret) {
+    return secret.error();
+  }
   folio::id_generator ids(time_source);
-  folio::organization created{ids.next<folio::org_id>(), std::string(name), retention, "whsec_" + random_hex(24),
+  folio::organization created{ids.next<folio::org_id>(), std::string(name), retention, std::move(secret).value(),
                               time_source.now()};
   if (auto stored = metadata.create_organization(created); !stored) {
     return stored.error();

@@ -169,8 +169,31 @@ int run_keys_command(std::span<const std::string_view> arguments, usage_printer 
   return 2;
 }
 
+namespace {
+
+// The secret an organization's webhooks are signed with (whsec_…), for its receivers to verify them. Printed only
+// here, on the operator's terminal; the server never logs it.
+int orgs_webhook_secret(const command_line& line, server_config& config) {
+  auto data = open_data(line, config);
+  if (!data) {
+    return failed(data.error());
+  }
+  auto org = data.value().metadata->find_organization(line.words[1]);
+  if (!org) {
+    return failed(org.error());
+  }
+  std::cout << org.value().webhook_secret << "\n";
+  return 0;
+}
+
+} // namespace
+
 int run_orgs_command(std::span<const std::string_view> arguments, usage_printer usage) {
   auto line = split(arguments, {"--retention", "--purge-after"});
+  if (line && line->words.size() == 2 && line->words.front() == "webhook-secret") {
+    server_config config;
+    return orgs_webhook_secret(*line, config);
+  }
   if (!line || line->words.size() != 2 || line->words.front() != "set") {
     usage(std::cerr);
     return 2;

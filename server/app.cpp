@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <thread>
 
 namespace folio_server {
@@ -39,18 +40,18 @@ folio::result<std::string> link_secret(const std::filesystem::path& data_dir) {
   return secret;
 }
 
-// One LibreOffice pool serves the editors and the converter: the plugin shares it between objects made with the
-// same pool settings.
-nlohmann::json office_settings(const server_config& config) {
-  return {{"processes", config.office_processes}};
-}
-
 const folio::system_clock& server_clock() {
   static const folio::system_clock instance;
   return instance;
 }
 
 } // namespace
+
+// One LibreOffice pool serves the editors and the converter: the plugin shares it between objects made with the
+// same pool settings.
+nlohmann::json office_settings(const server_config& config) {
+  return {{"processes", config.office_processes}};
+}
 
 std::string percent_encode(std::string_view text) {
   static constexpr std::string_view hex = "0123456789ABCDEF";
@@ -147,6 +148,8 @@ server_app::server_app(server_config config, folio::data_directory data)
     : config_(std::move(config)), data_(std::move(data)) {}
 
 server_app::~server_app() {
+  webhooks_.reset();
+  task_ends_.reset();
   waiters_.stop();
   engine_.reset();
 }
@@ -156,12 +159,31 @@ const folio::clock& server_app::clock() const {
 }
 
 folio::result<void> server_app::start() {
-  return engine_->start();
+  task_ends_ = on_task_change([this](const folio::task_change& change) {
+    if (folio::is_terminal(change.snapshot.status)) {
+      metrics_.count_task_end(folio::to_string(change.snapshot.status));
+    }
+  });
+  if (auto started = engine_->start(); !started) {
+    return started;
+  }
+  webhook_settings hooks;
+  hooks.retry.first_delay = config_.webhook_retry;
+  hooks.retry.max_attempts = static_cast<std::uint32_t>(config_.webhook_attempts);
+  hooks.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.webhook_timeout);
+  hooks.ca_file = config_.webhook_ca_file.string();
+  webhooks_ = std::make_unique<webhook_dispatcher>(*this, metrics_, hooks, std::cerr);
+  webhooks_->start();
+  return folio::success();
 }
 
 void server_app::drain() {
   draining_ = true;
   engine_->stop(config_.shutdown_grace);
+  // Deliveries not yet made stay in the outbox for the next start.
+  if (webhooks_) {
+    webhooks_->stop();
+  }
   std::map<std::uint64_t, std::function<void()>> still_open;
   {
     const std::lock_guard lock(open_mutex_);

@@ -6,6 +6,8 @@
 #include "background.hpp"
 #include "config.hpp"
 #include "http.hpp"
+#include "metrics.hpp"
+#include "webhooks.hpp"
 
 #include <folio/clock.hpp>
 #include <folio/converter.hpp>
@@ -32,6 +34,8 @@ namespace folio_server {
 std::string file_path(std::string_view hash, std::string_view file_name);
 // The path of a run's page (edit_url): /web/runs/{run_id}. The run page serves it.
 std::string run_page_path(const folio::run_id& run);
+// The LibreOffice plugin's pool settings, shared by its editors and converter; its pool counters are read with them.
+nlohmann::json office_settings(const server_config& config);
 // RFC 3986 percent-encoding of one path segment or query value.
 std::string percent_encode(std::string_view text);
 
@@ -65,6 +69,8 @@ public:
     return converters_;
   }
   [[nodiscard]] background& waiters() { return waiters_; }
+  // The counters GET /metrics shows; any part of the server counts what it does here.
+  [[nodiscard]] metrics_registry& metrics() { return metrics_; }
 
   // Absolute URL of a target ("/path?query") under the public base URL.
   [[nodiscard]] std::string public_url(std::string_view target) const;
@@ -99,6 +105,9 @@ private:
   std::unique_ptr<folio::url_signer> signer_;
   std::unique_ptr<folio::engine> engine_;
   background waiters_{2};
+  metrics_registry metrics_;
+  folio::task_event_bus::subscription task_ends_;
+  std::unique_ptr<webhook_dispatcher> webhooks_;
   std::vector<request_hook> request_hooks_;
   std::atomic<bool> draining_{false};
   std::mutex open_mutex_;

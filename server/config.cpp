@@ -98,6 +98,14 @@ const std::vector<option>& options() {
        count_field(&server_config::max_body_bytes, "max_body_bytes", 1)},
       {"max_upload_bytes", "largest uploaded document (67108864)",
        count_field(&server_config::max_upload_bytes, "max_upload_bytes", 1)},
+      {"webhook_retry", "first delay before a failed webhook is sent again; each next one is 4 times longer (5s)",
+       duration_field(&server_config::webhook_retry, "webhook_retry")},
+      {"webhook_attempts", "attempts of a webhook before it is given up (8)",
+       count_field(&server_config::webhook_attempts, "webhook_attempts", 1)},
+      {"webhook_timeout", "how long one webhook attempt may take (10s)",
+       duration_field(&server_config::webhook_timeout, "webhook_timeout")},
+      {"webhook_ca_file", "PEM certificates trusted for https webhook endpoints besides the system's",
+       text_field(&server_config::webhook_ca_file)},
   };
   return table;
 }

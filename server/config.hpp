@@ -39,6 +39,12 @@ struct server_config {
   // JSON request bodies; uploaded documents have their own, larger limit.
   std::size_t max_body_bytes = std::size_t{1} << 20U;
   std::size_t max_upload_bytes = std::size_t{64} << 20U;
+  // Webhooks: the first retry delay (each next one 4 times longer, at most 10 h), attempts before giving up, the
+  // time one attempt may take, and extra trusted certificates for https endpoints.
+  folio::duration webhook_retry = std::chrono::seconds{5};
+  std::size_t webhook_attempts = 8;
+  folio::duration webhook_timeout = std::chrono::seconds{10};
+  std::filesystem::path webhook_ca_file;
 
   // The base URL links start with: public_url, or http://LISTEN.
   [[nodiscard]] std::string base_url() const;

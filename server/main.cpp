@@ -21,6 +21,7 @@ void print_usage(std::ostream& out) {
          "       folio-server keys list [--data-dir DIR]\n"
          "       folio-server keys revoke KEY_ID [--data-dir DIR]\n"
          "       folio-server orgs set NAME [--retention DUR] [--purge-after DUR] [--data-dir DIR]\n"
+         "       folio-server orgs webhook-secret NAME [--data-dir DIR]\n"
          "       folio-server convert IN --to FMT [--page N] [--width PX] [--sheet NAME] -o OUT\n"
          "Durations are a whole number and a unit: 30s, 15m, 12h, 30d. Every option can also be set with its\n"
          "FOLIO_* environment variable or in the --config JSON file:\n";

@@ -7,6 +7,8 @@ void register_routes(router& routes, server_app& app) {
   add_generate_routes(routes, app);
   add_task_routes(routes, app);
   add_run_routes(routes, app);
+  add_web_routes(routes, app);
+  add_operations_routes(routes, app);
 }
 
 } // namespace folio_server

@@ -18,4 +18,9 @@ void add_task_routes(router& routes, server_app& app);
 // GET /runs, /runs/{run_id}, /runs/{run_id}/tasks (routes_runs.cpp)
 void add_run_routes(router& routes, server_app& app);
 
+// GET /web/runs/{run_id}: the run page behind edit_url (routes_web.cpp)
+void add_web_routes(router& routes, server_app& app);
+// GET /metrics, GET /openapi.json (routes_operations.cpp)
+void add_operations_routes(router& routes, server_app& app);
+
 } // namespace folio_server

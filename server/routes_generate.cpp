@@ -74,11 +74,8 @@ folio::result<generate_request> read_generate(const request_context& request, fo
   }
   submission.agent = agent.value();
   submission.file_name = file_name.value();
+  // Checked with the submission's other rules by folio::validate (webhook.hpp: parse_webhook_url).
   submission.webhook_url = webhook.value();
-  if (!submission.webhook_url.empty() && !submission.webhook_url.starts_with("http://") &&
-      !submission.webhook_url.starts_with("https://")) {
-    return folio::fail(folio::errc::invalid_argument, "webhook_url is an http:// or https:// URL", "webhook_url");
-  }
   if (fields.contains("async") && !fields["async"].is_null()) {
     if (!fields["async"].is_boolean()) {
       return folio::fail(folio::errc::invalid_argument, "async must be true or false", "async");

@@ -28,11 +28,15 @@
 //   forget_idempotency_before(time)
 //   export_by_digest(digest), put_export(entry), delete_exports_of(source hash) → their output hashes
 //   hash_referenced(hash) counts both document versions and export outputs
+//   insert_webhook(delivery), webhook_by_id(id), update_webhook(delivery), webhooks_of_task(task) oldest first,
+//   due_webhooks(now, max)             undelivered, not given up, next_attempt_at <= now, oldest due first
+//   running_task_count(), pending_webhook_count()
 #pragma once
 
 #include <folio/clock.hpp>
 #include <folio/ids.hpp>
 #include <folio/store.hpp>
+#include <folio/webhook.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -316,6 +320,15 @@ public:
     return *found;
   }
 
+  result<run> load_run(const run_id& id, timestamp now) override {
+    [[maybe_unused]] const auto tx = reading();
+    FOLIO_TRY_ROWS(found, rows_.run_by_id(id));
+    if (!found) {
+      return fail(errc::not_found, "no such run", "run_id");
+    }
+    return present(*found, now);
+  }
+
   result<std::optional<claimed_turn>> claim_next(const std::string& worker, timestamp now, duration lease) override {
     auto tx = writing();
     FOLIO_TRY_ROWS(claimed, claim(worker, now, lease));
@@ -521,6 +534,60 @@ public:
   result<bool> is_blob_referenced(const std::string& document_hash) override {
     [[maybe_unused]] const auto tx = reading();
     return rows_.hash_referenced(document_hash);
+  }
+
+  result<std::vector<webhook_delivery>> claim_webhook_deliveries(timestamp now, duration lease,
+                                                                 std::size_t max) override {
+    auto tx = writing();
+    FOLIO_TRY_ROWS(due, rows_.due_webhooks(now, max));
+    for (auto& delivery : due) {
+      ++delivery.attempts;
+      delivery.next_attempt_at = now + lease;
+      FOLIO_TRY_WRITE(rows_.update_webhook(delivery));
+    }
+    if (!due.empty()) {
+      FOLIO_TRY_WRITE(tx.commit());
+    }
+    return due;
+  }
+
+  result<void> record_webhook_attempt(const event_id& id, const webhook_attempt& outcome, timestamp now) override {
+    auto tx = writing();
+    FOLIO_TRY_ROWS(found, rows_.webhook_by_id(id));
+    if (!found) {
+      return fail(errc::not_found, "no such webhook delivery");
+    }
+    // A late report of an attempt made twice (a sender presumed dead) changes nothing once the delivery has ended.
+    if (found->delivered_at || found->abandoned_at) {
+      return success();
+    }
+    if (outcome.delivered) {
+      found->delivered_at = now;
+      found->next_attempt_at.reset();
+    } else if (outcome.retry_at) {
+      found->next_attempt_at = outcome.retry_at;
+      found->last_error = outcome.error;
+    } else {
+      found->abandoned_at = now;
+      found->next_attempt_at.reset();
+      found->last_error = outcome.error;
+    }
+    FOLIO_TRY_WRITE(rows_.update_webhook(*found));
+    return tx.commit();
+  }
+
+  result<std::vector<webhook_delivery>> list_webhook_deliveries(const org_id& org, const task_id& id) override {
+    [[maybe_unused]] const auto tx = reading();
+    FOLIO_TRY_ROWS(found, owned_task(org, id));
+    return rows_.webhooks_of_task(found.id);
+  }
+
+  result<store_gauges> gauges() override {
+    [[maybe_unused]] const auto tx = reading();
+    FOLIO_TRY_ROWS(queued, rows_.queued_task_count());
+    FOLIO_TRY_ROWS(running, rows_.running_task_count());
+    FOLIO_TRY_ROWS(pending, rows_.pending_webhook_count());
+    return store_gauges{queued, running, pending};
   }
 
 protected:
@@ -774,7 +841,26 @@ private:
     target.status = derive_run_status(target, false);
     FOLIO_TRY_WRITE(rows_.update_task(work));
     FOLIO_TRY_WRITE(rows_.update_run(target));
-    return record_change(work);
+    FOLIO_TRY_ROWS(change, record_change(work));
+    FOLIO_TRY_WRITE(enqueue_webhook(change, now));
+    return change;
+  }
+
+  // The announcement of a task's end, in the same transaction as the end itself (the outbox).
+  result<void> enqueue_webhook(const task_change& ended, timestamp now) {
+    const auto type = webhook_event_type(ended.snapshot.status);
+    if (ended.snapshot.webhook_url.empty() || !type) {
+      return success();
+    }
+    webhook_delivery delivery;
+    delivery.id = ended.id;
+    delivery.task = ended.snapshot.id;
+    delivery.org = ended.snapshot.org;
+    delivery.url = ended.snapshot.webhook_url;
+    delivery.event_type = std::string(*type);
+    delivery.created_at = now;
+    delivery.next_attempt_at = now;
+    return rows_.insert_webhook(delivery);
   }
 
   // A task whose lease ends without an outcome runs again, unless a cancel was asked for meanwhile: then it ends

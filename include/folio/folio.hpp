@@ -29,3 +29,4 @@
 #include <folio/task.hpp>
 #include <folio/time_format.hpp>
 #include <folio/version.hpp>
+#include <folio/webhook.hpp>

@@ -243,6 +243,42 @@ public:
     return due;
   }
 
+  result<void> insert_webhook(const webhook_delivery& created) {
+    webhooks_.emplace(created.id, created);
+    return success();
+  }
+  result<std::optional<webhook_delivery>> webhook_by_id(const event_id& id) { return find(webhooks_, id); }
+  result<void> update_webhook(const webhook_delivery& changed) {
+    webhooks_[changed.id] = changed;
+    return success();
+  }
+  result<std::vector<webhook_delivery>> webhooks_of_task(const task_id& id) {
+    std::vector<webhook_delivery> found;
+    for (const auto& [key, held] : webhooks_) {
+      if (held.task == id) {
+        found.push_back(held);
+      }
+    }
+    return found;
+  }
+  result<std::vector<webhook_delivery>> due_webhooks(timestamp now, std::size_t max) {
+    std::vector<webhook_delivery> due;
+    for (const auto& [key, held] : webhooks_) {
+      if (held.next_attempt_at && *held.next_attempt_at <= now) {
+        due.push_back(held);
+      }
+    }
+    std::stable_sort(due.begin(), due.end(),
+                     [](const auto& lhs, const auto& rhs) { return *lhs.next_attempt_at < *rhs.next_attempt_at; });
+    due.resize(std::min(due.size(), max));
+    return due;
+  }
+  result<std::size_t> running_task_count() { return running_.size(); }
+  result<std::size_t> pending_webhook_count() {
+    return static_cast<std::size_t>(std::count_if(
+        webhooks_.begin(), webhooks_.end(), [](const auto& held) { return held.second.next_attempt_at.has_value(); }));
+  }
+
 private:
   template <class Map, class Key>
   static std::optional<typename Map::mapped_type> find(const Map& rows, const Key& key) {
@@ -287,6 +323,7 @@ private:
   std::map<run_id, std::vector<document_version>> versions_;
   std::map<std::string, std::size_t> references_;
   std::map<std::string, export_entry> exports_;
+  std::map<event_id, webhook_delivery> webhooks_;
 };
 
 class memory_store final : public backed_store<memory_tables> {

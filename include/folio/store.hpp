@@ -82,6 +82,39 @@ struct document_version {
   timestamp created_at;
 };
 
+// One webhook message in the outbox: written in the transaction that ends its task, so a terminal state is never
+// committed without its announcement, and kept until the endpoint accepts it or the retry policy gives up.
+struct webhook_delivery {
+  // The webhook-id header: the event id of the task's terminal change, the same on every attempt.
+  event_id id;
+  task_id task;
+  org_id org;
+  std::string url;
+  std::string event_type;
+  timestamp created_at;
+  std::uint32_t attempts = 0;
+  // When it is next due; a claim moves it past the attempt, so an attempt cut short by a crash is made again.
+  std::optional<timestamp> next_attempt_at;
+  std::optional<timestamp> delivered_at;
+  std::optional<timestamp> abandoned_at;
+  // What the last failed attempt got ("HTTP 500", "connection refused"); empty before any failure.
+  std::string last_error;
+};
+
+// What an attempt came to: delivered, failed with a time to try again, or failed for good (no retry time).
+struct webhook_attempt {
+  bool delivered = false;
+  std::optional<timestamp> retry_at;
+  std::string error;
+};
+
+// Counts a metrics scrape shows, each read from an index.
+struct store_gauges {
+  std::size_t queued_tasks = 0;
+  std::size_t running_tasks = 0;
+  std::size_t pending_webhooks = 0;
+};
+
 struct store_limits {
   // Queued tasks across all runs beyond which a submission is refused (queue_full).
   std::size_t max_queued_tasks = 10'000;
@@ -123,6 +156,8 @@ public:
   virtual result<std::vector<document_version>> list_versions(const org_id& org, const run_id& run) = 0;
   // The task without organization scope, for the engine's own use.
   virtual result<task> load_task(const task_id& id) = 0;
+  // The run without organization scope, for a capability link (the run page) that proved its right to it.
+  virtual result<run> load_run(const run_id& id, timestamp now) = 0;
 
   // The worker side. A claim takes the oldest queued task whose run has no unfinished task before it, so tasks of
   // one run never overlap and run in submission order. Writes with a stale lease token answer lease_lost.
@@ -163,6 +198,17 @@ public:
   virtual result<std::vector<std::string>> purge_due_runs(timestamp now, std::size_t max_runs) = 0;
   virtual result<std::vector<std::string>> delete_run(const org_id& org, const run_id& id, timestamp now) = 0;
   virtual result<bool> is_blob_referenced(const std::string& document_hash) = 0;
+
+  // The webhook outbox. A claim takes up to `max` deliveries due at `now`, counts an attempt on each and makes it due
+  // again at now + lease: a sender that dies mid-attempt leaves it to be sent again (at-least-once), and two senders
+  // never hold the same delivery at once. The sender then records the attempt's outcome.
+  virtual result<std::vector<webhook_delivery>> claim_webhook_deliveries(timestamp now, duration lease,
+                                                                         std::size_t max) = 0;
+  virtual result<void> record_webhook_attempt(const event_id& id, const webhook_attempt& outcome, timestamp now) = 0;
+  // A task's deliveries, oldest first, scoped to an organization like every read.
+  virtual result<std::vector<webhook_delivery>> list_webhook_deliveries(const org_id& org, const task_id& id) = 0;
+
+  virtual result<store_gauges> gauges() = 0;
 };
 
 FOLIO_END_NAMESPACE

@@ -4,6 +4,7 @@
 #include <folio/document_format.hpp>
 #include <folio/errors.hpp>
 #include <folio/ids.hpp>
+#include <folio/webhook.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -74,6 +75,11 @@ inline result<void> validate(const submission& request) {
       (!request.file_name.empty() &&
        (request.file_name.size() <= extension.size() || !request.file_name.ends_with(extension)))) {
     return fail(errc::file_name_invalid, "file_name is a plain name ending in " + extension, "file_name");
+  }
+  if (!request.webhook_url.empty()) {
+    if (auto endpoint = parse_webhook_url(request.webhook_url); !endpoint) {
+      return endpoint.error();
+    }
   }
   if (request.idempotency_key &&
       (request.idempotency_key->empty() || request.idempotency_key->size() > max_idempotency_key_length)) {

@@ -188,6 +188,25 @@ DROP TABLE task_events;
     R"sql(
 DROP INDEX tasks_unfinished_by_run;
 )sql",
+    // 5: the webhook outbox, written with the task's end. Due deliveries are found by an index that holds only the
+    // pending ones (next_attempt_at is null once a delivery is delivered or given up).
+    R"sql(
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  task_id TEXT NOT NULL REFERENCES tasks(id),
+  org_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  delivered_at INTEGER,
+  abandoned_at INTEGER,
+  last_error TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE next_attempt_at IS NOT NULL;
+CREATE INDEX webhook_deliveries_by_task ON webhook_deliveries(task_id, id);
+)sql",
 };
 
 std::int64_t to_ms(timestamp when) {
@@ -631,6 +650,25 @@ export_entry read_export(const query& row) {
   return entry;
 }
 
+constexpr const char* webhook_columns = "id, task_id, org_id, url, event_type, created_at, attempts, next_attempt_at, "
+                                        "delivered_at, abandoned_at, last_error";
+
+webhook_delivery read_webhook(const query& row) {
+  webhook_delivery delivery;
+  delivery.id = row.id<event_id>(0);
+  delivery.task = row.id<task_id>(1);
+  delivery.org = row.id<org_id>(2);
+  delivery.url = row.text(3);
+  delivery.event_type = row.text(4);
+  delivery.created_at = row.time(5);
+  delivery.attempts = static_cast<std::uint32_t>(row.integer(6));
+  delivery.next_attempt_at = row.optional_time(7);
+  delivery.delivered_at = row.optional_time(8);
+  delivery.abandoned_at = row.optional_time(9);
+  delivery.last_error = row.text(10);
+  return delivery;
+}
+
 std::string placeholders(std::size_t count) {
   std::string list = "?";
   for (std::size_t index = 1; index < count; ++index) {
@@ -1061,7 +1099,58 @@ public:
     return outputs;
   }
 
+  result<void> insert_webhook(const webhook_delivery& created) {
+    static const std::string sql =
+        std::string("INSERT INTO webhook_deliveries (") + webhook_columns + ") VALUES (" + placeholders(11) + ")";
+    query statement(*db_, sql);
+    return statement
+        .bind_all(created.id, created.task, created.org, created.url, created.event_type, created.created_at,
+                  created.attempts, created.next_attempt_at, created.delivered_at, created.abandoned_at,
+                  created.last_error)
+        .run();
+  }
+  result<std::optional<webhook_delivery>> webhook_by_id(const event_id& id) {
+    static const std::string sql = std::string("SELECT ") + webhook_columns + " FROM webhook_deliveries WHERE id = ?";
+    query statement(*db_, sql);
+    return one_row<webhook_delivery>(statement.bind(id), read_webhook);
+  }
+  result<void> update_webhook(const webhook_delivery& changed) {
+    query statement(*db_, "UPDATE webhook_deliveries SET attempts = ?, next_attempt_at = ?, delivered_at = ?, "
+                          "abandoned_at = ?, last_error = ? WHERE id = ?");
+    return statement
+        .bind_all(changed.attempts, changed.next_attempt_at, changed.delivered_at, changed.abandoned_at,
+                  changed.last_error, changed.id)
+        .run();
+  }
+  result<std::vector<webhook_delivery>> webhooks_of_task(const task_id& id) {
+    static const std::string sql =
+        std::string("SELECT ") + webhook_columns + " FROM webhook_deliveries WHERE task_id = ? ORDER BY id";
+    query statement(*db_, sql);
+    return all_rows<webhook_delivery>(statement.bind(id), read_webhook);
+  }
+  result<std::vector<webhook_delivery>> due_webhooks(timestamp now, std::size_t max) {
+    static const std::string sql = std::string("SELECT ") + webhook_columns +
+                                   " FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL AND "
+                                   "next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?";
+    query statement(*db_, sql);
+    return all_rows<webhook_delivery>(statement.bind_all(now, static_cast<std::int64_t>(max)), read_webhook);
+  }
+  result<std::size_t> running_task_count() { return count("SELECT COUNT(*) FROM tasks WHERE status = 1"); }
+  result<std::size_t> pending_webhook_count() {
+    return count("SELECT COUNT(*) FROM webhook_deliveries WHERE next_attempt_at IS NOT NULL");
+  }
+
 private:
+  result<std::size_t> count(const std::string& sql) {
+    query statement(*db_, sql);
+    auto counted =
+        one_row<std::size_t>(statement, [](const query& row) { return static_cast<std::size_t>(row.integer(0)); });
+    if (!counted) {
+      return counted.error();
+    }
+    return counted.value().value_or(0);
+  }
+
   // Rows by id as this transaction has read or written them, column by column.
   using held_rows = std::unordered_map<std::string, std::vector<sql_value>>;
 

@@ -163,3 +163,15 @@ TEST_CASE("refuses an empty or over-long idempotency key", "[submission]") {
     check_refused(request, folio::errc::invalid_argument, "Idempotency-Key");
   }
 }
+
+TEST_CASE("accepts an http or https webhook URL and refuses anything else", "[submission]") {
+  auto request = valid_submission();
+  request.webhook_url = "https://hooks.example.com/folio";
+  CHECK(folio::validate(request));
+  request.webhook_url = "http://127.0.0.1:8099/hook";
+  CHECK(folio::validate(request));
+  request.webhook_url = "javascript:alert(1)";
+  check_refused(request, folio::errc::invalid_argument, "webhook_url");
+  request.webhook_url = "hooks.example.com/folio";
+  check_refused(request, folio::errc::invalid_argument, "webhook_url");
+}

@@ -911,3 +911,184 @@ TEMPLATE_TEST_CASE("store serves concurrent callers as if one after another", "[
   }
   CHECK_FALSE(w.claim());
 }
+
+TEMPLATE_TEST_CASE("store writes a webhook delivery with the end of each task that asked for one",
+                   "[store][conformance][webhook]", FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const std::string url = "http://127.0.0.1:9/hooks";
+  auto asked = w.request("Create a Q3 sales report");
+  asked.webhook_url = url;
+  const auto completed = w.submit(asked).value();
+  auto then_fail = w.request("then fail");
+  then_fail.webhook_url = url;
+  then_fail.resume = completed.run_after.id;
+  const auto failed = w.submit(then_fail).value();
+  auto then_cancel = then_fail;
+  then_cancel.prompt = "then cancel";
+  const auto cancelled = w.submit(then_cancel).value();
+  const auto silent = w.create("no webhook asked for");
+
+  const auto deliveries_of = [&](const folio::task_id& id) {
+    auto found = w.store.list_webhook_deliveries(w.org, id);
+    REQUIRE(found);
+    return found.value();
+  };
+  // Nothing is announced before a task ends.
+  const auto first = w.claim();
+  REQUIRE(first);
+  CHECK(deliveries_of(completed.created.id).empty());
+
+  const auto landed = w.commit(*first, folio_conformance::hash_a);
+  const auto second = w.claim();
+  REQUIRE(second);
+  const auto ended = w.store.finish_turn(second->work.id, second->work.lease->token, folio::task_event::fail,
+                                         folio::error{folio::errc::prompt_not_understood, "no"}, w.fixture.clock.now());
+  REQUIRE(ended);
+  REQUIRE(w.store.request_cancel(w.org, cancelled.created.id, w.fixture.clock.now()));
+  const auto silent_claim = w.claim();
+  REQUIRE(silent_claim);
+  w.commit(*silent_claim, folio_conformance::hash_b);
+
+  const auto on_completion = deliveries_of(completed.created.id);
+  REQUIRE(on_completion.size() == 1);
+  CHECK(on_completion[0].id == landed.id);
+  CHECK(on_completion[0].event_type == "task.completed");
+  CHECK(on_completion[0].url == url);
+  CHECK(on_completion[0].org == w.org);
+  CHECK(on_completion[0].attempts == 0);
+  CHECK(on_completion[0].next_attempt_at == landed.snapshot.finished_at);
+  CHECK_FALSE(on_completion[0].delivered_at);
+
+  const auto on_failure = deliveries_of(failed.created.id);
+  REQUIRE(on_failure.size() == 1);
+  CHECK(on_failure[0].id == ended.value().id);
+  CHECK(on_failure[0].event_type == "task.failed");
+  const auto on_cancel = deliveries_of(cancelled.created.id);
+  REQUIRE(on_cancel.size() == 1);
+  CHECK(on_cancel[0].event_type == "task.cancelled");
+  CHECK(deliveries_of(silent.created.id).empty());
+  CHECK(w.store.gauges().value().pending_webhooks == 3);
+
+  // Another organization sees none of them.
+  const auto other = w.add_org("globex");
+  CHECK(w.store.list_webhook_deliveries(other, completed.created.id).error() == folio::errc::not_found);
+}
+
+TEMPLATE_TEST_CASE("store hands a due webhook delivery to one sender at a time, and again when its lease ends",
+                   "[store][conformance][webhook]", FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  auto asked = w.request("Create a Q3 sales report");
+  asked.webhook_url = "http://127.0.0.1:9/hooks";
+  const auto created = w.submit(asked).value();
+  const auto claimed = w.claim();
+  REQUIRE(claimed);
+  const auto landed = w.commit(*claimed, folio_conformance::hash_a);
+
+  auto taken = w.store.claim_webhook_deliveries(w.fixture.clock.now(), 30s, 10);
+  REQUIRE(taken);
+  REQUIRE(taken.value().size() == 1);
+  CHECK(taken.value()[0].id == landed.id);
+  CHECK(taken.value()[0].attempts == 1);
+  CHECK(taken.value()[0].task == created.created.id);
+  // Held by the first sender: nobody else gets it, until its lease ends (a sender that died mid-attempt).
+  CHECK(w.store.claim_webhook_deliveries(w.fixture.clock.now(), 30s, 10).value().empty());
+  w.fixture.clock.advance(30s);
+  auto again = w.store.claim_webhook_deliveries(w.fixture.clock.now(), 30s, 10);
+  REQUIRE(again);
+  REQUIRE(again.value().size() == 1);
+  CHECK(again.value()[0].attempts == 2);
+
+  REQUIRE(w.store.record_webhook_attempt(landed.id, {true, std::nullopt, ""}, w.fixture.clock.now()));
+  const auto done = w.store.list_webhook_deliveries(w.org, created.created.id).value();
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].delivered_at == w.fixture.clock.now());
+  CHECK_FALSE(done[0].next_attempt_at);
+  w.fixture.clock.advance(1h);
+  CHECK(w.store.claim_webhook_deliveries(w.fixture.clock.now(), 30s, 10).value().empty());
+  CHECK(w.store.gauges().value().pending_webhooks == 0);
+  // The other attempt's late report changes nothing.
+  REQUIRE(w.store.record_webhook_attempt(landed.id, {false, std::nullopt, "HTTP 500"}, w.fixture.clock.now()));
+  const auto still = w.store.list_webhook_deliveries(w.org, created.created.id).value();
+  CHECK(still[0].delivered_at == done[0].delivered_at);
+  CHECK_FALSE(still[0].abandoned_at);
+  CHECK(w.store
+            .record_webhook_attempt(w.ids.template next<folio::event_id>(), {true, std::nullopt, ""},
+                                    w.fixture.clock.now())
+            .error() == folio::errc::not_found);
+}
+
+TEMPLATE_TEST_CASE("store retries a failed webhook delivery when told, and gives it up when told",
+                   "[store][conformance][webhook]", FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  std::vector<folio::task_id> tasks;
+  for (const auto* prompt : {"first", "second", "third"}) {
+    auto asked = w.request(prompt);
+    asked.webhook_url = "http://127.0.0.1:9/hooks";
+    tasks.push_back(w.submit(asked).value().created.id);
+    const auto claimed = w.claim();
+    REQUIRE(claimed);
+    w.commit(*claimed, folio_conformance::hash_a);
+  }
+  // At most `max` at once, the longest due first.
+  auto taken = w.store.claim_webhook_deliveries(w.fixture.clock.now(), 30s, 2);
+  REQUIRE(taken);
+  REQUIRE(taken.value().size() == 2);
+  CHECK(taken.value()[0].task == tasks[0]);
+  CHECK(taken.value()[1].task == tasks[1]);
+
+  const auto now = w.fixture.clock.now();
+  REQUIRE(w.store.record_webhook_attempt(taken.value()[0].id, {false, now + 5s, "HTTP 500"}, now));
+  REQUIRE(w.store.record_webhook_attempt(taken.value()[1].id, {false, std::nullopt, "connection refused"}, now));
+  const auto third = w.store.claim_webhook_deliveries(now, 30s, 10).value();
+  REQUIRE(third.size() == 1);
+  CHECK(third[0].task == tasks[2]);
+  REQUIRE(w.store.record_webhook_attempt(third[0].id, {true, std::nullopt, ""}, now));
+
+  w.fixture.clock.advance(4s);
+  CHECK(w.store.claim_webhook_deliveries(w.fixture.clock.now(), 30s, 10).value().empty());
+  w.fixture.clock.advance(1s);
+  const auto retried = w.store.claim_webhook_deliveries(w.fixture.clock.now(), 30s, 10).value();
+  REQUIRE(retried.size() == 1);
+  CHECK(retried[0].task == tasks[0]);
+  CHECK(retried[0].attempts == 2);
+  CHECK(retried[0].last_error == "HTTP 500");
+
+  const auto given_up = w.store.list_webhook_deliveries(w.org, tasks[1]).value();
+  REQUIRE(given_up.size() == 1);
+  CHECK(given_up[0].abandoned_at == now);
+  CHECK(given_up[0].last_error == "connection refused");
+  CHECK_FALSE(given_up[0].next_attempt_at);
+  CHECK(w.store.gauges().value().pending_webhooks == 1);
+}
+
+TEMPLATE_TEST_CASE("store counts queued and running tasks for a metrics scrape", "[store][conformance]",
+                   FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  CHECK(w.store.gauges().value().queued_tasks == 0);
+  const auto first = w.create("first");
+  w.resume(first.run_after.id, "second");
+  w.create("other run");
+  const auto claimed = w.claim();
+  REQUIRE(claimed);
+  auto counted = w.store.gauges();
+  REQUIRE(counted);
+  CHECK(counted.value().queued_tasks == 2);
+  CHECK(counted.value().running_tasks == 1);
+  w.commit(*claimed, folio_conformance::hash_a);
+  counted = w.store.gauges();
+  CHECK(counted.value().queued_tasks == 2);
+  CHECK(counted.value().running_tasks == 0);
+}
+
+TEMPLATE_TEST_CASE("store loads a run by id alone, for a capability link", "[store][conformance]",
+                   FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const auto created = w.create("Create a Q3 sales report");
+  auto loaded = w.store.load_run(created.run_after.id, w.fixture.clock.now());
+  REQUIRE(loaded);
+  CHECK(loaded.value().org == w.org);
+  CHECK(loaded.value().first_prompt == "Create a Q3 sales report");
+  CHECK(loaded.value().status == folio::run_status::queued);
+  CHECK(w.store.load_run(w.ids.template next<folio::run_id>(), w.fixture.clock.now()).error() ==
+        folio::errc::not_found);
+}

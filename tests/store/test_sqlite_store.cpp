@@ -26,8 +26,9 @@ struct sqlite_store_fixture {
   }
 };
 
-// Schemas 1 and 2 kept each task change as a JSON snapshot of the whole task, in task_events, and indexed each run's
-// unfinished tasks: this puts a database written now back in that shape, as an older folio would have left it.
+// Schemas 1 and 2 kept each task change as a JSON snapshot of the whole task, in task_events, indexed each run's
+// unfinished tasks and had no webhook outbox: this puts a database written now back in that shape, as an older folio
+// would have left it.
 void rewind_changes_to_snapshots(const std::filesystem::path& file) {
   sqlite3* handle = nullptr;
   sqlite3_open(file.c_str(), &handle);
@@ -52,6 +53,7 @@ INSERT INTO task_events
   FROM task_changes c JOIN tasks t ON t.id = c.task_id;
 DROP TABLE task_changes;
 CREATE INDEX tasks_unfinished_by_run ON tasks(run_id, id) WHERE status IN (0, 1);
+DROP TABLE webhook_deliveries;
 PRAGMA user_version = 2;
 )sql";
   REQUIRE(sqlite3_exec(handle, rewind, nullptr, nullptr, nullptr) == SQLITE_OK);

@@ -12,7 +12,7 @@
 FOLIO_BEGIN_NAMESPACE
 
 // The schema this build writes. A file written by a newer schema is refused at open, never modified.
-inline constexpr std::size_t sqlite_schema_version = 4;
+inline constexpr std::size_t sqlite_schema_version = 5;
 
 // Opens (creating if absent) the database at `file` and migrates it to sqlite_schema_version. Refusals: a newer
 // schema, a file that is not a SQLite database or is corrupt, a directory that cannot be written (storage_error,

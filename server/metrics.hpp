@@ -1,0 +1,65 @@
+// The counters behind GET /metrics and their Prometheus text exposition (format 0.0.4). Counters and histograms are
+// kept here as requests, task ends, exports and webhook attempts happen; gauges (queue depth, tasks by status, the
+// office pool) are read at scrape time and passed to render(). Thread-safe; no Pistache, so it is tested alone.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace folio_server {
+
+// A value read at scrape time: name, help, type ("gauge" or "counter") and its samples by label set.
+struct scraped_metric {
+  std::string name;
+  std::string help;
+  std::string type;
+  // Each sample: its labels as (name, value) pairs and its value.
+  std::vector<std::pair<std::vector<std::pair<std::string, std::string>>, double>> samples;
+};
+
+class metrics_registry {
+public:
+  // Upper bounds of the request latency histogram, in seconds.
+  static constexpr std::array<double, 12> latency_buckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                          0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+
+  void observe_request(std::string_view method, std::string_view route, int status, std::chrono::microseconds took);
+  // A task reached a terminal status ("completed", "failed", "cancelled").
+  void count_task_end(std::string_view status);
+  // An export answered: from the cache, or by a conversion (and whether that conversion worked).
+  void count_export(std::string_view target, bool cache_hit, bool succeeded);
+  // A webhook attempt: "delivered", "retried" or "abandoned".
+  void count_webhook(std::string_view outcome);
+
+  // The whole exposition: the kept counters and histograms, then the scraped values.
+  [[nodiscard]] std::string render(const std::vector<scraped_metric>& scraped) const;
+
+private:
+  struct histogram {
+    std::array<std::uint64_t, latency_buckets.size()> buckets{};
+    std::uint64_t count = 0;
+    double sum = 0;
+  };
+
+  mutable std::mutex mutex_;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
+  std::map<std::pair<std::string, std::string>, histogram> latency_;
+  std::map<std::string, std::uint64_t> task_ends_;
+  // By target: answers from the cache; conversions by target and outcome ("ok", "failed").
+  std::map<std::string, std::uint64_t> cache_hits_;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> conversions_;
+  std::map<std::string, std::uint64_t> webhooks_;
+};
+
+// A label value as the text format writes it: backslash, double quote and newline escaped.
+std::string escape_label_value(std::string_view value);
+
+} // namespace folio_server

@@ -1,0 +1,196 @@
+"""A real folio-server process on a fresh data directory, and a webhook receiver, for the end-to-end tests here.
+
+Only the standard library: the server is driven over real HTTP, signatures are checked with Python's own hmac.
+"""
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+
+class Server:
+    """folio-server serve on 127.0.0.1:0 over a data directory; start() again reuses the same directory."""
+
+    def __init__(self, binary, env=None, data_dir=None):
+        self.binary = binary
+        self.env = dict(os.environ, **(env or {}))
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="folio-e2e-")
+        self.process = None
+        self.url = None
+        self.key = None
+        self.output = []
+
+    def start(self, timeout=60):
+        self.output = []
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", self.data_dir],
+            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines = queue.Queue()
+        threading.Thread(target=self._pump, args=(lines,), daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            found = re.search(r"\b(folio_[0-9a-f]{16,})\b", line)
+            if found and self.key is None:
+                self.key = found.group(1)
+            if '"event":"listening"' in line:
+                self.url = json.loads(line)["url"]
+                return self
+        raise RuntimeError("folio-server did not start:\n" + "".join(self.output))
+
+    def _pump(self, lines):
+        for line in self.process.stdout:
+            self.output.append(line)
+            lines.put(line)
+
+    def stop(self, sig=signal.SIGTERM):
+        """A server killed with SIGKILL cannot stop its LibreOffice processes (each leads a process group of its own):
+        they are killed after it, as the operator's supervisor would."""
+        if self.process and self.process.poll() is None:
+            offices = self._children()
+            self.process.send_signal(sig)
+            self.process.wait(timeout=120)
+            if sig == signal.SIGKILL:
+                for office in offices:
+                    try:
+                        os.killpg(office, signal.SIGKILL)
+                    except OSError:
+                        pass
+        if self.process:
+            self.process.stdout.close()
+        self.process = None
+
+    def _children(self):
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                found.append(int(entry))
+        return found
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def admin(self, *arguments):
+        return subprocess.run([self.binary, *arguments, "--data-dir", self.data_dir], env=self.env,
+                              capture_output=True, text=True, check=True).stdout
+
+    def webhook_secret(self, org="default"):
+        return self.admin("orgs", "webhook-secret", org).strip()
+
+    def request(self, method, target, body=None, headers=None, key=True, timeout=300):
+        """(status, headers with lower-case names, body bytes); never raises on an HTTP error status."""
+        data = json.dumps(body).encode() if body is not None else None
+        sent = {"Content-Type": "application/json"} if data is not None else {}
+        if key:
+            sent["Authorization"] = "Bearer " + self.key
+        sent.update(headers or {})
+        url = target if target.startswith("http") else self.url + target
+        made = urllib.request.Request(url, data=data, method=method, headers=sent)
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            with opener.open(made, timeout=timeout) as answer:
+                return answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read()
+        except urllib.error.HTTPError as failure:
+            return failure.code, {k.lower(): v for k, v in failure.headers.items()}, failure.read()
+
+    def json(self, method, target, body=None, **options):
+        status, headers, raw = self.request(method, target, body, **options)
+        return status, json.loads(raw) if raw else None
+
+    def metrics(self):
+        status, _, raw = self.request("GET", "/metrics", key=False)
+        assert status == 200, status
+        return parse_metrics(raw.decode())
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def parse_metrics(text):
+    """{'name{labels}': value} for every sample line of a Prometheus text exposition."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, value = line.rsplit(" ", 1)
+        samples[name] = float(value)
+    return samples
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Receiver:
+    """A webhook endpoint: records every POST (headers, body) and answers the next status of `answers` (then 200)."""
+
+    def __init__(self, port=0, answers=()):
+        self.deliveries = queue.Queue()
+        self.answers = list(answers)
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                receiver.deliveries.put({"headers": {k.lower(): v for k, v in self.headers.items()},
+                                         "body": body, "path": self.path, "answered": status})
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/hooks/folio?team=7"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def next(self, timeout=120):
+        return self.deliveries.get(timeout=timeout)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def verify_signature(secret, delivery, tolerance=300):
+    """Standard Webhooks verification, written independently of the server: True when one v1 signature matches."""
+    headers = delivery["headers"]
+    key = base64.b64decode(secret[len("whsec_"):])
+    signed = f'{headers["webhook-id"]}.{headers["webhook-timestamp"]}.'.encode() + delivery["body"]
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    fresh = abs(time.time() - int(headers["webhook-timestamp"])) <= tolerance
+    offered = [part.split(",", 1)[1] for part in headers["webhook-signature"].split(" ") if part.startswith("v1,")]
+    return fresh and any(hmac.compare_digest(expected, candidate) for candidate in offered)
