@@ -23,6 +23,14 @@ enum class errc {
   prompt_too_long,
   metadata_invalid,
   file_name_invalid,
+  // HTTP requests: the body, its type and the credentials (the server's own refusals)
+  invalid_json,
+  unknown_field,
+  body_too_large,
+  unsupported_media_type,
+  unauthenticated,
+  route_not_found,
+  method_not_allowed,
   // lookups and state
   not_found,
   run_expired,
@@ -37,6 +45,7 @@ enum class errc {
   idempotency_key_in_flight,
   queue_full,
   shutting_down,
+  not_ready,
   timeout,
   cancelled,
   // signed links
@@ -74,6 +83,13 @@ constexpr std::string_view to_string(errc code) noexcept {
   case errc::prompt_too_long: return "prompt_too_long";
   case errc::metadata_invalid: return "metadata_invalid";
   case errc::file_name_invalid: return "file_name_invalid";
+  case errc::invalid_json: return "invalid_json";
+  case errc::unknown_field: return "unknown_field";
+  case errc::body_too_large: return "body_too_large";
+  case errc::unsupported_media_type: return "unsupported_media_type";
+  case errc::unauthenticated: return "unauthenticated";
+  case errc::route_not_found: return "route_not_found";
+  case errc::method_not_allowed: return "method_not_allowed";
   case errc::not_found: return "not_found";
   case errc::run_expired: return "run_expired";
   case errc::format_mismatch: return "format_mismatch";
@@ -87,6 +103,7 @@ constexpr std::string_view to_string(errc code) noexcept {
   case errc::idempotency_key_in_flight: return "idempotency_key_in_flight";
   case errc::queue_full: return "queue_full";
   case errc::shutting_down: return "shutting_down";
+  case errc::not_ready: return "not_ready";
   case errc::timeout: return "timeout";
   case errc::cancelled: return "cancelled";
   case errc::link_expired: return "link_expired";

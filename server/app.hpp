@@ -1,0 +1,109 @@
+// The server application: what every route group works with. It owns the data directory (SQLite store and blob
+// store), the plugins (agents, the editor factory, converters), the engine, the link signer, the background threads
+// and the hooks other parts attach to (task changes for webhooks and metrics, request completion for metrics).
+#pragma once
+
+#include "background.hpp"
+#include "config.hpp"
+#include "http.hpp"
+
+#include <folio/clock.hpp>
+#include <folio/converter.hpp>
+#include <folio/data_directory.hpp>
+#include <folio/engine.hpp>
+#include <folio/plugin_registry.hpp>
+#include <folio/signed_url.hpp>
+#include <folio/task_event_bus.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace folio_server {
+
+// The path of a stored blob's signed link: /files/{hash}/{file name, percent-encoded}. routes_files serves it.
+std::string file_path(std::string_view hash, std::string_view file_name);
+// The path of a run's page (edit_url): /web/runs/{run_id}. The run page serves it.
+std::string run_page_path(const folio::run_id& run);
+// RFC 3986 percent-encoding of one path segment or query value.
+std::string percent_encode(std::string_view text);
+
+class server_app {
+public:
+  // Opens the data directory, loads the plugins and makes the engine (not started: start() does).
+  static folio::result<std::unique_ptr<server_app>> open(server_config config, std::ostream& log);
+
+  server_app(const server_app&) = delete;
+  server_app& operator=(const server_app&) = delete;
+  ~server_app();
+
+  // Starts the engine's workers, heartbeats and sweeps (after taking back what this data directory's last run held).
+  folio::result<void> start();
+
+  // SIGTERM, in order: readiness fails and generate answers 503; running turns finish within shutdown_grace and the
+  // rest go back to the queue; then every exchange still open (sync waits, event streams) is answered or ended.
+  void drain();
+  [[nodiscard]] bool draining() const { return draining_; }
+
+  [[nodiscard]] const server_config& config() const { return config_; }
+  // The address actually bound (when --listen named port 0); before serving only.
+  void set_listen(std::string address) { config_.listen = std::move(address); }
+  [[nodiscard]] const folio::clock& clock() const;
+  [[nodiscard]] folio::store& store() const { return *data_.metadata; }
+  [[nodiscard]] folio::blob_store& blobs() const { return *data_.blobs; }
+  [[nodiscard]] folio::engine& engine() const { return *engine_; }
+  [[nodiscard]] const folio::url_signer& signer() const { return *signer_; }
+  [[nodiscard]] const folio::plugin_registry& plugins() const { return plugins_; }
+  [[nodiscard]] const std::map<std::string, std::shared_ptr<folio::converter>>& converters() const {
+    return converters_;
+  }
+  [[nodiscard]] background& waiters() { return waiters_; }
+
+  // Absolute URL of a target ("/path?query") under the public base URL.
+  [[nodiscard]] std::string public_url(std::string_view target) const;
+  // Signed, 24 h, GET links: a stored blob under a download name, and a run's page.
+  [[nodiscard]] std::string file_url(std::string_view hash, std::string_view file_name, folio::timestamp now) const;
+  [[nodiscard]] std::string edit_url(const folio::run_id& run, folio::timestamp now) const;
+
+  // Every change of every task (webhooks, metrics); the handler runs on an engine thread and must not block.
+  [[nodiscard]] folio::task_event_bus::subscription
+  on_task_change(std::function<void(const folio::task_change&)> handler) {
+    return engine_->follow_all(std::move(handler));
+  }
+  // Called after every answered request, on the thread that answered it; register before serving.
+  void on_request_completed(request_hook hook) { request_hooks_.push_back(std::move(hook)); }
+  [[nodiscard]] const std::vector<request_hook>& request_hooks() const { return request_hooks_; }
+
+  // An exchange that stays open after its handler returns (a sync wait, an event stream) registers how to close it
+  // at shutdown, and unregisters once answered.
+  std::uint64_t hold_open(std::function<void()> close_at_shutdown);
+  void release(std::uint64_t token);
+
+private:
+  server_app(server_config config, folio::data_directory data);
+
+  server_config config_;
+  folio::data_directory data_;
+  folio::plugin_registry plugins_;
+  std::shared_ptr<folio::editor_factory> editors_;
+  std::map<std::string, std::shared_ptr<folio::converter>> converters_;
+  std::mutex agents_mutex_;
+  std::map<std::string, std::shared_ptr<folio::agent>, std::less<>> agents_;
+  std::unique_ptr<folio::url_signer> signer_;
+  std::unique_ptr<folio::engine> engine_;
+  background waiters_{2};
+  std::vector<request_hook> request_hooks_;
+  std::atomic<bool> draining_{false};
+  std::mutex open_mutex_;
+  std::uint64_t next_open_ = 0;
+  std::map<std::uint64_t, std::function<void()>> open_;
+};
+
+} // namespace folio_server

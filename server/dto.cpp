@@ -1,0 +1,110 @@
+#include "dto.hpp"
+
+#include <folio/document_format.hpp>
+#include <folio/time_format.hpp>
+
+namespace folio_server {
+namespace {
+
+nlohmann::json optional_time(const std::optional<folio::timestamp>& when) {
+  return when ? nlohmann::json(folio::format_rfc3339(*when)) : nlohmann::json();
+}
+
+template <class Number>
+nlohmann::json optional_number(const std::optional<Number>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json();
+}
+
+} // namespace
+
+folio::result<version_hashes> written_versions(server_app& app, const folio::org_id& org, const folio::run_id& run) {
+  auto versions = app.store().list_versions(org, run);
+  if (!versions) {
+    return versions.error();
+  }
+  version_hashes hashes;
+  for (const auto& version : versions.value()) {
+    if (version.written_by) {
+      hashes[*version.written_by] = version.hash;
+    }
+  }
+  return hashes;
+}
+
+nlohmann::json task_error_json(const folio::task& subject) {
+  if (!subject.failure) {
+    return nullptr;
+  }
+  return {{"code", folio::to_string(subject.failure->code)},
+          {"message", subject.failure->message},
+          {"param", subject.failure->param.empty() ? nlohmann::json() : nlohmann::json(subject.failure->param)}};
+}
+
+nlohmann::json task_json(const server_app& app, const folio::task& subject, const std::optional<std::string>& hash,
+                         const std::string& file_name, folio::timestamp now) {
+  return {{"task_id", subject.id.str()},
+          {"run_id", subject.run.str()},
+          {"status", folio::to_string(subject.status)},
+          {"phase", folio::to_string(subject.phase)},
+          {"turn_index", subject.turn_index},
+          {"progress", subject.progress},
+          {"prompt", subject.prompt},
+          {"created_at", folio::format_rfc3339(subject.created_at)},
+          {"updated_at", folio::format_rfc3339(subject.updated_at)},
+          {"started_at", optional_time(subject.started_at)},
+          {"finished_at", optional_time(subject.finished_at)},
+          {"credits_used", optional_number(subject.credits_used)},
+          {"duration_ms", optional_number(subject.duration_ms())},
+          {"error", task_error_json(subject)},
+          {"download_url", hash && subject.status == folio::task_status::completed
+                               ? nlohmann::json(app.file_url(*hash, file_name, now))
+                               : nlohmann::json()}};
+}
+
+folio::result<nlohmann::json> present_task(server_app& app, const folio::task& subject) {
+  const auto now = app.clock().now();
+  if (subject.status != folio::task_status::completed) {
+    return task_json(app, subject, std::nullopt, {}, now);
+  }
+  auto owner = app.store().get_run(subject.org, subject.run, now);
+  if (!owner) {
+    return owner.error();
+  }
+  std::optional<std::string> hash;
+  if (owner.value().status != folio::run_status::expired) {
+    auto hashes = written_versions(app, subject.org, subject.run);
+    if (!hashes) {
+      return hashes.error();
+    }
+    if (const auto found = hashes.value().find(subject.id); found != hashes.value().end()) {
+      hash = found->second;
+    }
+  }
+  return task_json(app, subject, hash, owner.value().file_name, now);
+}
+
+nlohmann::json run_summary_json(const folio::run& subject) {
+  return {{"run_id", subject.id.str()},
+          {"format", folio::to_string(subject.format)},
+          {"status", folio::to_string(subject.status)},
+          {"prompt", subject.first_prompt},
+          {"credits_used", subject.credits_used},
+          {"duration_ms", subject.duration_ms},
+          {"created_at", folio::format_rfc3339(subject.created_at)},
+          {"updated_at", folio::format_rfc3339(subject.updated_at)},
+          {"file_name", subject.file_name}};
+}
+
+nlohmann::json run_detail_json(const server_app& app, const folio::run& subject, folio::timestamp now) {
+  auto detail = run_summary_json(subject);
+  const bool downloadable = !subject.document_hash.empty() && subject.status != folio::run_status::expired;
+  detail["download_url"] =
+      downloadable ? nlohmann::json(app.file_url(subject.document_hash, subject.file_name, now)) : nlohmann::json();
+  detail["edit_url"] = app.edit_url(subject.id, now);
+  detail["expires_at"] = folio::format_rfc3339(subject.expires_at);
+  detail["turns"] = subject.turns;
+  detail["metadata"] = subject.metadata;
+  return detail;
+}
+
+} // namespace folio_server

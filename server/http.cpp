@@ -1,0 +1,254 @@
+#include "http.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <string>
+
+namespace folio_server {
+
+using Pistache::Http::Code;
+
+std::optional<std::string_view> request_context::header(std::string_view lower_case_name) const {
+  const auto found = headers.find(std::string(lower_case_name));
+  if (found == headers.end()) {
+    return std::nullopt;
+  }
+  return std::string_view(found->second);
+}
+
+std::optional<std::string_view> request_context::query_value(std::string_view name) const {
+  const auto found = query.find(std::string(name));
+  if (found == query.end()) {
+    return std::nullopt;
+  }
+  return std::string_view(found->second);
+}
+
+Code status_of(folio::errc code) noexcept {
+  using folio::errc;
+  switch (code) {
+  case errc::invalid_argument:
+  case errc::invalid_id:
+  case errc::invalid_cursor:
+  case errc::invalid_limit:
+  case errc::prompt_missing:
+  case errc::prompt_too_long:
+  case errc::metadata_invalid:
+  case errc::file_name_invalid:
+  case errc::invalid_json:
+  case errc::unknown_field: return Code::Bad_Request;
+  case errc::unauthenticated: return Code::Unauthorized;
+  case errc::link_tampered: return Code::Forbidden;
+  case errc::not_found:
+  case errc::route_not_found: return Code::Not_Found;
+  case errc::method_not_allowed: return Code::Method_Not_Allowed;
+  case errc::task_finished:
+  case errc::run_busy:
+  case errc::no_output:
+  case errc::idempotency_key_in_flight:
+  case errc::invalid_transition: return Code::Conflict;
+  case errc::run_expired:
+  case errc::link_expired: return Code::Gone;
+  case errc::body_too_large: return Code::Request_Entity_Too_Large;
+  case errc::unsupported_media_type: return Code::Unsupported_Media_Type;
+  case errc::format_mismatch:
+  case errc::idempotency_key_reused:
+  case errc::unsupported_conversion:
+  case errc::document_unreadable:
+  case errc::document_encrypted:
+  case errc::prompt_not_understood:
+  case errc::plugin_not_found:
+  case errc::tool_unknown:
+  case errc::tool_arguments_invalid: return Code::Unprocessable_Entity;
+  case errc::queue_full: return Code::Too_Many_Requests;
+  case errc::shutting_down:
+  case errc::not_ready: return Code::Service_Unavailable;
+  case errc::timeout:
+  case errc::conversion_timeout: return Code::Gateway_Timeout;
+  case errc::progress_regressed:
+  case errc::lease_lost:
+  case errc::cancelled:
+  case errc::plugin_load_failed:
+  case errc::plugin_abi_mismatch:
+  case errc::plugin_duplicate_name:
+  case errc::plugin_error:
+  case errc::agent_failed:
+  case errc::converter_crashed:
+  case errc::storage_error:
+  case errc::internal: return Code::Internal_Server_Error;
+  }
+  return Code::Internal_Server_Error;
+}
+
+namespace {
+
+std::string_view error_type(Code status) noexcept {
+  switch (status) {
+  case Code::Unauthorized: return "authentication";
+  case Code::Too_Many_Requests: return "rate_limited";
+  case Code::Service_Unavailable: return "unavailable";
+  default: break;
+  }
+  return static_cast<int>(status) >= 500 ? "server_error" : "invalid_request";
+}
+
+} // namespace
+
+nlohmann::json error_body(const folio::error& failure, const folio::request_id& id) {
+  nlohmann::json detail = {
+      {"type", error_type(status_of(failure.code))},
+      {"code", folio::to_string(failure.code)},
+      {"message", failure.message.empty() ? std::string(folio::to_string(failure.code)) : failure.message},
+      {"param", failure.param.empty() ? nlohmann::json() : nlohmann::json(failure.param)},
+      {"request_id", id.str()}};
+  return {{"error", std::move(detail)}};
+}
+
+folio::result<nlohmann::json> json_object_body(const request_context& request) {
+  const auto type = request.header("content-type");
+  const auto media = type ? type->substr(0, type->find(';')) : std::string_view();
+  std::string lowered(media.substr(0, media.find_last_not_of(' ') + 1));
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                 [](unsigned char letter) { return static_cast<char>(std::tolower(letter)); });
+  if (lowered != "application/json") {
+    return folio::fail(folio::errc::unsupported_media_type, "send the body as JSON with Content-Type: application/json",
+                       "Content-Type");
+  }
+  auto parsed = nlohmann::json::parse(request.body, nullptr, false);
+  if (parsed.is_discarded()) {
+    return folio::fail(folio::errc::invalid_json, "the body is not valid JSON");
+  }
+  if (!parsed.is_object()) {
+    return folio::fail(folio::errc::invalid_json, "the body must be a JSON object");
+  }
+  return parsed;
+}
+
+folio::result<void> reject_unknown_fields(const nlohmann::json& body, std::initializer_list<std::string_view> known) {
+  for (const auto& [name, value] : body.items()) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string names;
+      for (const auto field : known) {
+        names += (names.empty() ? "" : ", ") + std::string(field);
+      }
+      return folio::fail(folio::errc::unknown_field, "unknown field '" + name + "'; the fields are: " + names, name);
+    }
+  }
+  return folio::success();
+}
+
+responder::responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks)
+    : writer_(std::move(writer)), record_(std::move(record)), hooks_(std::move(hooks)) {}
+
+responder::~responder() {
+  if (!answered()) {
+    error(folio::error{folio::errc::internal, "the request was dropped without an answer"});
+  }
+  end_stream();
+}
+
+void responder::prepare(const header_list& headers, std::string_view content_type) {
+  auto& out = writer_->headers();
+  out.addRaw(Pistache::Http::Header::Raw("X-Request-Id", record_.id.str()));
+  if (!content_type.empty()) {
+    out.addRaw(Pistache::Http::Header::Raw("Content-Type", std::string(content_type)));
+  }
+  for (const auto& [name, value] : headers) {
+    out.addRaw(Pistache::Http::Header::Raw(name, value));
+  }
+}
+
+void responder::finish(int status) {
+  record_.status = status;
+  record_.duration =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - record_.started);
+  for (const auto& hook : hooks_) {
+    hook(record_);
+  }
+}
+
+bool responder::json(Code code, const nlohmann::json& body, const header_list& headers) {
+  return send(code, body.dump() + "\n", "application/json; charset=utf-8", headers);
+}
+
+bool responder::error(const folio::error& failure, const header_list& headers) {
+  return json(status_of(failure.code), error_body(failure, record_.id), headers);
+}
+
+bool responder::send(Code code, std::string_view body, std::string_view content_type, const header_list& headers) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (answered_) {
+      return false;
+    }
+    answered_ = true;
+    try {
+      prepare(headers, content_type);
+      writer_->send(code, body.data(), body.size());
+    } catch (const std::exception&) {
+      // The client went away: nobody to tell, the log line still says what was answered.
+    }
+  }
+  finish(static_cast<int>(code));
+  return true;
+}
+
+bool responder::begin_stream(Code code, std::string_view content_type, const header_list& headers) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (answered_) {
+      return false;
+    }
+    answered_ = true;
+    try {
+      prepare(headers, content_type);
+      stream_.emplace(writer_->stream(code));
+      stream_->flush();
+    } catch (const std::exception&) {
+      stream_ended_ = true;
+    }
+  }
+  finish(static_cast<int>(code));
+  return true;
+}
+
+bool responder::write_stream(std::string_view text) {
+  const std::lock_guard lock(mutex_);
+  if (!stream_ || stream_ended_) {
+    return false;
+  }
+  try {
+    stream_->write(text.data(), static_cast<std::streamsize>(text.size()));
+    stream_->flush();
+    return true;
+  } catch (const std::exception&) {
+    stream_ended_ = true;
+    return false;
+  }
+}
+
+void responder::end_stream() {
+  const std::lock_guard lock(mutex_);
+  if (!stream_ || stream_ended_) {
+    return;
+  }
+  stream_ended_ = true;
+  try {
+    stream_->ends();
+  } catch (const std::exception&) {
+    // The client went away first.
+  }
+}
+
+bool responder::answered() const {
+  const std::lock_guard lock(mutex_);
+  return answered_;
+}
+
+void responder::set_org(const folio::org_id& org) {
+  const std::lock_guard lock(mutex_);
+  record_.org = org;
+}
+
+} // namespace folio_server

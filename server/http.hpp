@@ -1,0 +1,133 @@
+// One HTTP exchange as routes see it: the request copied out of Pistache (so a handler may finish on any thread),
+// and a responder that sends the answer once, from whichever thread has it. Every answer carries X-Request-Id, and
+// errors have API.md's shape: {"error": {type, code, message, param, request_id}}.
+#pragma once
+
+#include <folio/errors.hpp>
+#include <folio/ids.hpp>
+#include <folio/organization.hpp>
+
+#include <pistache/http.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace folio_server {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+// What a finished exchange reports to the request log and to the request-completion hooks (metrics).
+struct request_record {
+  folio::request_id id;
+  std::string method;
+  // The route's pattern ("/tasks/{task_id}"), or the path's first segment for a request no route matched.
+  std::string route;
+  int status = 0;
+  std::chrono::steady_clock::time_point started;
+  std::chrono::microseconds duration{0};
+  // Set once the caller is authenticated.
+  std::optional<folio::org_id> org;
+};
+
+using request_hook = std::function<void(const request_record&)>;
+
+// The request, owned: valid on any thread for as long as the handler keeps it.
+struct request_context {
+  folio::request_id id;
+  Pistache::Http::Method method = Pistache::Http::Method::Get;
+  // Without the query string, which may hold a link's signature.
+  std::string path;
+  std::string route;
+  std::map<std::string, std::string> params;
+  std::map<std::string, std::string> query;
+  // Lower-case names.
+  std::map<std::string, std::string> headers;
+  std::string body;
+  // The caller's organization on routes that need an API key.
+  std::optional<folio::organization> org;
+
+  [[nodiscard]] std::optional<std::string_view> header(std::string_view lower_case_name) const;
+  [[nodiscard]] std::optional<std::string_view> query_value(std::string_view name) const;
+  [[nodiscard]] const std::string& param(const std::string& name) const { return params.at(name); }
+  // The authenticated organization's id (routes registered as needing a key only).
+  [[nodiscard]] const folio::org_id& org_id() const { return org->id; }
+};
+
+// The HTTP status of an error code: the one place codes become statuses.
+Pistache::Http::Code status_of(folio::errc code) noexcept;
+
+// API.md's error object for `failure`, answered under `id`.
+nlohmann::json error_body(const folio::error& failure, const folio::request_id& id);
+
+// An id from the path; a malformed one is not_found, exactly like an id nobody has.
+template <class Id>
+folio::result<Id> path_id(const request_context& request, const std::string& name) {
+  auto parsed = Id::parse(request.param(name));
+  if (!parsed) {
+    return folio::fail(folio::errc::not_found, "no such " + name.substr(0, name.find('_')), name);
+  }
+  return parsed;
+}
+
+// The body of a JSON request: 415 unsupported_media_type unless Content-Type is application/json, 400 invalid_json
+// unless it is one JSON object.
+folio::result<nlohmann::json> json_object_body(const request_context& request);
+
+// 400 unknown_field naming the first member of `body` not in `known`: typos never pass silently.
+folio::result<void> reject_unknown_fields(const nlohmann::json& body, std::initializer_list<std::string_view> known);
+
+// Sends one answer for one request; safe to call from any thread (Pistache queues writes to the connection's I/O
+// thread). The first answer wins; later calls do nothing and return false. A stream (SSE) is begun once and written
+// until ended.
+class responder {
+public:
+  responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks);
+  responder(const responder&) = delete;
+  responder& operator=(const responder&) = delete;
+  // An exchange nobody answered (a handler bug) still gets an answer and a log line.
+  ~responder();
+
+  bool json(Pistache::Http::Code code, const nlohmann::json& body, const header_list& headers = {});
+  bool error(const folio::error& failure, const header_list& headers = {});
+  bool send(Pistache::Http::Code code, std::string_view body, std::string_view content_type,
+            const header_list& headers = {});
+
+  // Starts a chunked response (text/event-stream for SSE); the exchange is logged now, with its status.
+  bool begin_stream(Pistache::Http::Code code, std::string_view content_type, const header_list& headers = {});
+  // Writes and flushes one piece; false once the client has gone or the stream ended.
+  bool write_stream(std::string_view text);
+  void end_stream();
+
+  [[nodiscard]] bool answered() const;
+  [[nodiscard]] const folio::request_id& request_id() const { return record_.id; }
+  // Lets the log name the caller's organization once it is known.
+  void set_org(const folio::org_id& org);
+
+private:
+  // Under mutex_.
+  void prepare(const header_list& headers, std::string_view content_type);
+  void finish(int status);
+
+  mutable std::mutex mutex_;
+  std::optional<Pistache::Http::ResponseWriter> writer_;
+  std::optional<Pistache::Http::ResponseStream> stream_;
+  bool answered_ = false;
+  bool stream_ended_ = false;
+  request_record record_;
+  std::vector<request_hook> hooks_;
+};
+
+using responder_ptr = std::shared_ptr<responder>;
+
+} // namespace folio_server

@@ -1,0 +1,183 @@
+#include "router.hpp"
+
+#include "app.hpp"
+#include "auth.hpp"
+
+#include <folio/time_format.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <sstream>
+
+namespace folio_server {
+namespace {
+
+using Pistache::Http::Method;
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> segments;
+  std::size_t start = 0;
+  while (start < path.size()) {
+    if (path[start] == '/') {
+      ++start;
+      continue;
+    }
+    const auto end = std::min(path.find('/', start), path.size());
+    segments.emplace_back(path.substr(start, end - start));
+    start = end;
+  }
+  return segments;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char letter) { return static_cast<char>(std::tolower(letter)); });
+  return text;
+}
+
+// Lower-case name to value, typed headers (parsed by Pistache) and raw ones alike.
+std::map<std::string, std::string> copy_headers(const Pistache::Http::Header::Collection& headers) {
+  std::map<std::string, std::string> copied;
+  for (const auto& [name, raw] : headers.rawList()) {
+    copied[lower(raw.name())] = raw.value();
+  }
+  for (const auto& header : headers.list()) {
+    std::ostringstream value;
+    header->write(value);
+    copied[lower(header->name())] = value.str();
+  }
+  return copied;
+}
+
+// One JSON line per request on stdout, written whole under a lock so lines of concurrent requests never mix. The
+// path is not logged: the route names what was asked, and query strings may hold a link's signature.
+void log_request(const request_record& record) {
+  static std::mutex output;
+  nlohmann::json line = {{"time", folio::format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now()))},
+                         {"request_id", record.id.str()},
+                         {"method", record.method},
+                         {"route", record.route},
+                         {"status", record.status},
+                         {"duration_ms", static_cast<double>(record.duration.count()) / 1000.0}};
+  if (record.org) {
+    line["org_id"] = record.org->str();
+  }
+  const auto text = line.dump() + "\n";
+  const std::lock_guard lock(output);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+folio::id_generator& request_ids() {
+  static const folio::system_clock time_source;
+  static folio::id_generator generator(time_source);
+  return generator;
+}
+
+// Pistache 0.0.5 answers "Connection: Close" to every request that does not ask for keep-alive, so HTTP/1.1 clients,
+// which expect persistent connections by default, would reconnect for every request. Keep the connection unless the
+// client asks to close it or speaks HTTP/1.0 without asking to keep it.
+void keep_alive_by_default(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter& writer) {
+  using Pistache::Http::ConnectionControl;
+  const auto asked = request.headers().tryGet<Pistache::Http::Header::Connection>();
+  const bool keep =
+      asked ? asked->control() != ConnectionControl::Close : request.version() == Pistache::Http::Version::Http11;
+  writer.headers().remove<Pistache::Http::Header::Connection>();
+  writer.headers().add<Pistache::Http::Header::Connection>(keep ? ConnectionControl::KeepAlive
+                                                                : ConnectionControl::Close);
+}
+
+} // namespace
+
+void router::add(Method method, std::string pattern, access needs, route_handler handler, std::size_t max_body) {
+  auto segments = split_path(pattern);
+  routes_.push_back(route{method, std::move(pattern), std::move(segments), needs, std::move(handler), max_body});
+}
+
+void router::dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter writer) const {
+  keep_alive_by_default(request, writer);
+  request_record record;
+  record.id = request_ids().next<folio::request_id>();
+  record.method = Pistache::Http::methodString(request.method());
+  record.started = std::chrono::steady_clock::now();
+
+  const auto path = request.resource();
+  const auto segments = split_path(path);
+  const route* matched = nullptr;
+  bool path_known = false;
+  std::map<std::string, std::string> params;
+  for (const auto& candidate : routes_) {
+    if (candidate.segments.size() != segments.size()) {
+      continue;
+    }
+    std::map<std::string, std::string> found;
+    bool same = true;
+    for (std::size_t index = 0; same && index < segments.size(); ++index) {
+      const auto& part = candidate.segments[index];
+      if (part.size() > 2 && part.front() == '{' && part.back() == '}') {
+        found[part.substr(1, part.size() - 2)] = segments[index];
+      } else {
+        same = part == segments[index];
+      }
+    }
+    if (!same) {
+      continue;
+    }
+    path_known = true;
+    if (candidate.method == request.method()) {
+      matched = &candidate;
+      params = std::move(found);
+      break;
+    }
+  }
+  record.route = matched != nullptr ? matched->pattern : "unmatched";
+
+  std::vector<request_hook> hooks{log_request};
+  hooks.insert(hooks.end(), app_.request_hooks().begin(), app_.request_hooks().end());
+  auto answer = std::make_shared<responder>(std::move(writer), record, std::move(hooks));
+  if (matched == nullptr) {
+    answer->error(path_known
+                      ? folio::error{folio::errc::method_not_allowed, "this path does not answer " + record.method}
+                      : folio::error{folio::errc::route_not_found, "no route " + record.method + " " + path});
+    return;
+  }
+  const auto limit = matched->max_body != 0 ? matched->max_body : app_.config().max_body_bytes;
+  if (request.body().size() > limit) {
+    answer->error(
+        folio::error{folio::errc::body_too_large, "the body may be at most " + std::to_string(limit) + " bytes"});
+    return;
+  }
+
+  request_context context;
+  context.id = record.id;
+  context.method = request.method();
+  context.path = path;
+  context.route = matched->pattern;
+  context.params = std::move(params);
+  for (auto parameter = request.query().parameters_begin(); parameter != request.query().parameters_end();
+       ++parameter) {
+    context.query.emplace(parameter->first, parameter->second);
+  }
+  context.headers = copy_headers(request.headers());
+  context.body = request.body();
+  if (matched->needs == access::api_key) {
+    auto caller = authenticate(app_.store(), context.header("authorization"));
+    if (!caller) {
+      answer->error(caller.error(), {{"WWW-Authenticate", "Bearer"}});
+      return;
+    }
+    context.org = std::move(caller).value();
+    answer->set_org(context.org->id);
+  }
+  try {
+    matched->handler(context, answer);
+  } catch (const std::exception& failure) {
+    answer->error(folio::error{folio::errc::internal, failure.what()});
+  }
+}
+
+} // namespace folio_server

@@ -1,0 +1,21 @@
+// The route groups of folio-server, one file each (router.hpp says how to add one).
+#pragma once
+
+#include "app.hpp"
+#include "router.hpp"
+
+namespace folio_server {
+
+// Every group, in the order they are matched.
+void register_routes(router& routes, server_app& app);
+
+// /healthz, /readyz (routes_health.cpp)
+void add_health_routes(router& routes, server_app& app);
+// POST /excel|word|powerpoint/generate (routes_generate.cpp)
+void add_generate_routes(router& routes, server_app& app);
+// /tasks/{task_id}, its cancel and its events (routes_tasks.cpp)
+void add_task_routes(router& routes, server_app& app);
+// GET /runs, /runs/{run_id}, /runs/{run_id}/tasks (routes_runs.cpp)
+void add_run_routes(router& routes, server_app& app);
+
+} // namespace folio_server
