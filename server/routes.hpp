@@ -17,5 +17,11 @@ void add_generate_routes(router& routes, server_app& app);
 void add_task_routes(router& routes, server_app& app);
 // GET /runs, /runs/{run_id}, /runs/{run_id}/tasks (routes_runs.cpp)
 void add_run_routes(router& routes, server_app& app);
+// GET /files/{hash}/{file_name} (signed links) and GET /runs/{run_id}/download (routes_files.cpp)
+void add_file_routes(router& routes, server_app& app);
+// POST /runs/{run_id}/export (routes_exports.cpp)
+void add_export_routes(router& routes, server_app& app);
+// PUT /runs/{run_id}/document, DELETE /runs/{run_id} (routes_run_documents.cpp)
+void add_run_document_routes(router& routes, server_app& app);
 
 } // namespace folio_server

@@ -11,6 +11,7 @@
 #include <folio/converter.hpp>
 #include <folio/digest.hpp>
 #include <folio/document_format.hpp>
+#include <folio/document_upload.hpp>
 #include <folio/editor.hpp>
 #include <folio/engine.hpp>
 #include <folio/entity_tag.hpp>
