@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <exception>
+#include <ostream>
 #include <string>
 
 namespace folio_server {
@@ -148,14 +150,33 @@ responder::~responder() {
   end_stream();
 }
 
+namespace {
+
+// A response header of any name: Pistache 0.0.5 writes only typed headers of a response, not raw ones.
+class named_header final : public Pistache::Http::Header::Header {
+public:
+  named_header(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  [[nodiscard]] const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& stream) const override { stream << value_; }
+  [[nodiscard]] std::uint64_t hash() const override {
+    return Pistache::Http::Header::detail::hash(name_.c_str());
+  }
+
+private:
+  std::string name_;
+  std::string value_;
+};
+
+} // namespace
+
 void responder::prepare(const header_list& headers, std::string_view content_type) {
   auto& out = writer_->headers();
-  out.addRaw(Pistache::Http::Header::Raw("X-Request-Id", record_.id.str()));
+  out.add(std::make_shared<named_header>("X-Request-Id", record_.id.str()));
   if (!content_type.empty()) {
-    out.addRaw(Pistache::Http::Header::Raw("Content-Type", std::string(content_type)));
+    out.add(std::make_shared<named_header>("Content-Type", std::string(content_type)));
   }
   for (const auto& [name, value] : headers) {
-    out.addRaw(Pistache::Http::Header::Raw(name, value));
+    out.add(std::make_shared<named_header>(name, value));
   }
 }
 
