@@ -65,6 +65,8 @@ public:
   [[nodiscard]] folio::engine& engine() const { return *engine_; }
   [[nodiscard]] const folio::url_signer& signer() const { return *signer_; }
   [[nodiscard]] const folio::plugin_registry& plugins() const { return plugins_; }
+  // The editors the engine's turns use; an uploaded document is checked by opening it with them.
+  [[nodiscard]] folio::editor_factory& editors() const { return *editors_; }
   [[nodiscard]] const std::map<std::string, std::shared_ptr<folio::converter>>& converters() const {
     return converters_;
   }

@@ -9,6 +9,9 @@ void register_routes(router& routes, server_app& app) {
   add_run_routes(routes, app);
   add_web_routes(routes, app);
   add_operations_routes(routes, app);
+  add_file_routes(routes, app);
+  add_export_routes(routes, app);
+  add_run_document_routes(routes, app);
 }
 
 } // namespace folio_server

@@ -17,6 +17,12 @@ void add_generate_routes(router& routes, server_app& app);
 void add_task_routes(router& routes, server_app& app);
 // GET /runs, /runs/{run_id}, /runs/{run_id}/tasks (routes_runs.cpp)
 void add_run_routes(router& routes, server_app& app);
+// GET /files/{hash}/{file_name} (signed links) and GET /runs/{run_id}/download (routes_files.cpp)
+void add_file_routes(router& routes, server_app& app);
+// POST /runs/{run_id}/export (routes_exports.cpp)
+void add_export_routes(router& routes, server_app& app);
+// PUT /runs/{run_id}/document, DELETE /runs/{run_id} (routes_run_documents.cpp)
+void add_run_document_routes(router& routes, server_app& app);
 
 // GET /web/runs/{run_id}: the run page behind edit_url (routes_web.cpp)
 void add_web_routes(router& routes, server_app& app);
