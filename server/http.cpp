@@ -71,7 +71,15 @@ Code status_of(folio::errc code) noexcept {
   case errc::shutting_down:
   case errc::not_ready: return Code::Service_Unavailable;
   case errc::timeout:
-  case errc::conversion_timeout: return Code::Gateway_Timeout;
+  case errc::conversion_timeout:
+  case errc::agent_timeout: return Code::Gateway_Timeout;
+  // The model endpoint behind the agent failed: these reach clients inside failed tasks, never as the call's status.
+  case errc::agent_unauthorized:
+  case errc::agent_request_rejected:
+  case errc::agent_unavailable:
+  case errc::agent_tls_failed:
+  case errc::agent_response_invalid:
+  case errc::agent_tool_rounds_exceeded: return Code::Bad_Gateway;
   case errc::progress_regressed:
   case errc::lease_lost:
   case errc::cancelled:
