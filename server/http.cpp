@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <ostream>
@@ -146,7 +147,9 @@ folio::result<void> reject_unknown_fields(const nlohmann::json& body, std::initi
       for (const auto field : known) {
         names += (names.empty() ? "" : ", ") + std::string(field);
       }
-      return folio::fail(folio::errc::unknown_field, "unknown field '" + name + "'; the fields are: " + names, name);
+      std::string message = "unknown field '" + name;
+      message.append("'; the fields are: ").append(names);
+      return folio::fail(folio::errc::unknown_field, message, name);
     }
   }
   return folio::success();
@@ -162,6 +165,22 @@ responder::~responder() {
 }
 
 namespace {
+
+// Writes handed to Pistache and not yet completed, across all exchanges: shutdown waits for them.
+std::mutex writes_mutex;
+std::condition_variable writes_done;
+std::size_t writes_in_flight = 0;
+
+void write_started() {
+  const std::lock_guard lock(writes_mutex);
+  ++writes_in_flight;
+}
+
+void write_ended() {
+  const std::lock_guard lock(writes_mutex);
+  --writes_in_flight;
+  writes_done.notify_all();
+}
 
 // A response header of any name: Pistache 0.0.5 writes only typed headers of a response, not raw ones.
 class named_header final : public Pistache::Http::Header::Header {
@@ -215,7 +234,9 @@ bool responder::send(Code code, std::string_view body, std::string_view content_
     answered_ = true;
     try {
       prepare(headers, content_type);
-      writer_->send(code, body.data(), body.size());
+      write_started();
+      writer_->send(code, body.data(), body.size())
+          .then([](ssize_t) { write_ended(); }, [](std::exception_ptr&) { write_ended(); });
     } catch (const std::exception&) {
       // The client went away: nobody to tell, the log line still says what was answered.
     }
@@ -239,7 +260,7 @@ bool responder::begin_stream(Code code, std::string_view content_type, const hea
                       "\r\nX-Request-Id: " + record_.id.str() + "\r\nContent-Type: " + std::string(content_type) +
                       "\r\nTransfer-Encoding: chunked\r\nConnection: " + (keep ? "keep-alive" : "close") + "\r\n";
     for (const auto& [name, value] : headers) {
-      stream_pending_ += name + ": " + value + "\r\n";
+      stream_pending_.append(name).append(": ").append(value).append("\r\n");
     }
     stream_pending_ += "\r\n";
   }
@@ -296,9 +317,11 @@ void responder::send_pending() {
   // The write holds the responder: the end of a stream is sent even if its owner lets go of it meanwhile.
   auto self = shared_from_this();
   const auto size = data.size();
+  write_started();
   peer->send(Pistache::RawBuffer(std::move(data), size))
       .then(
           [self](ssize_t) {
+            write_ended();
             {
               const std::lock_guard lock(self->mutex_);
               self->write_in_flight_ = false;
@@ -306,11 +329,17 @@ void responder::send_pending() {
             self->send_pending();
           },
           [self](std::exception_ptr&) {
+            write_ended();
             const std::lock_guard lock(self->mutex_);
             self->write_in_flight_ = false;
             self->stream_failed_ = true;
             self->stream_pending_.clear();
           });
+}
+
+bool wait_for_writes(std::chrono::milliseconds limit) {
+  std::unique_lock lock(writes_mutex);
+  return writes_done.wait_for(lock, limit, [] { return writes_in_flight == 0; });
 }
 
 bool responder::answered() const {

@@ -137,4 +137,8 @@ private:
 
 using responder_ptr = std::shared_ptr<responder>;
 
+// Waits until every answer handed to Pistache has been written (or has failed), for at most `limit`: a graceful stop
+// shuts the endpoint down only after its last answers have left. False when the limit passed first.
+bool wait_for_writes(std::chrono::milliseconds limit);
+
 } // namespace folio_server

@@ -105,7 +105,7 @@ void router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
   record.method = Pistache::Http::methodString(request.method());
   record.started = std::chrono::steady_clock::now();
 
-  const auto path = request.resource();
+  const auto& path = request.resource();
   const auto segments = split_path(path);
   const route* matched = nullptr;
   bool path_known = false;

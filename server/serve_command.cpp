@@ -129,8 +129,8 @@ int run_serve_command(std::span<const std::string_view> arguments, usage_printer
     std::cout << R"({"event":"draining","signal":")" << (received == SIGTERM ? "SIGTERM" : "SIGINT") << "\"}"
               << std::endl;
     app.drain();
-    // The last answers are queued on the I/O threads; give them a moment to reach their sockets.
-    std::this_thread::sleep_for(std::chrono::milliseconds{200});
+    // The last answers are queued on the I/O threads: let them reach their sockets first.
+    wait_for_writes(std::chrono::seconds{5});
     server.shutdown();
   } catch (const std::exception& failure) {
     std::cerr << "folio-server: cannot serve on " << config.listen << ": " << failure.what() << "\n";
