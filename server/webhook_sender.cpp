@@ -26,7 +26,7 @@ namespace http = beast::http;
 using asio::ip::tcp;
 
 // Answers larger than this are not read: a receiver's answer body means nothing to the sender.
-constexpr std::uint64_t max_answer_bytes = 64 * 1024;
+constexpr std::uint64_t max_answer_bytes = std::uint64_t{64} * 1024;
 
 http::request<http::string_body> make_request(const folio::webhook_endpoint& endpoint,
                                               const std::vector<std::pair<std::string, std::string>>& headers,
