@@ -1,10 +1,14 @@
 #include "http.hpp"
 
+#include <pistache/peer.h>
+#include <pistache/stream.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <exception>
 #include <ostream>
+#include <sstream>
 #include <string>
 
 namespace folio_server {
@@ -147,7 +151,6 @@ responder::~responder() {
   if (!answered()) {
     error(folio::error{folio::errc::internal, "the request was dropped without an answer"});
   }
-  end_stream();
 }
 
 namespace {
@@ -158,9 +161,7 @@ public:
   named_header(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
   [[nodiscard]] const char* name() const override { return name_.c_str(); }
   void write(std::ostream& stream) const override { stream << value_; }
-  [[nodiscard]] std::uint64_t hash() const override {
-    return Pistache::Http::Header::detail::hash(name_.c_str());
-  }
+  [[nodiscard]] std::uint64_t hash() const override { return Pistache::Http::Header::detail::hash(name_.c_str()); }
 
 private:
   std::string name_;
@@ -222,44 +223,86 @@ bool responder::begin_stream(Code code, std::string_view content_type, const hea
       return false;
     }
     answered_ = true;
-    try {
-      prepare(headers, content_type);
-      stream_.emplace(writer_->stream(code));
-      stream_->flush();
-    } catch (const std::exception&) {
-      stream_ended_ = true;
+    streaming_ = true;
+    // The head is written here rather than by Pistache's ResponseStream, whose writes cannot be sequenced.
+    const auto asked = writer_->headers().tryGet<Pistache::Http::Header::Connection>();
+    const bool keep = !asked || asked->control() != Pistache::Http::ConnectionControl::Close;
+    stream_pending_ = "HTTP/1.1 " + std::to_string(static_cast<int>(code)) + " " + Pistache::Http::codeString(code) +
+                      "\r\nX-Request-Id: " + record_.id.str() + "\r\nContent-Type: " + std::string(content_type) +
+                      "\r\nTransfer-Encoding: chunked\r\nConnection: " + (keep ? "keep-alive" : "close") + "\r\n";
+    for (const auto& [name, value] : headers) {
+      stream_pending_ += name + ": " + value + "\r\n";
     }
+    stream_pending_ += "\r\n";
   }
+  send_pending();
   finish(static_cast<int>(code));
   return true;
 }
 
 bool responder::write_stream(std::string_view text) {
-  const std::lock_guard lock(mutex_);
-  if (!stream_ || stream_ended_) {
-    return false;
+  {
+    const std::lock_guard lock(mutex_);
+    if (!streaming_ || stream_ended_ || stream_failed_) {
+      return false;
+    }
+    if (!text.empty()) {
+      std::ostringstream size;
+      size << std::hex << text.size();
+      stream_pending_.append(size.str()).append("\r\n").append(text).append("\r\n");
+    }
   }
-  try {
-    stream_->write(text.data(), static_cast<std::streamsize>(text.size()));
-    stream_->flush();
-    return true;
-  } catch (const std::exception&) {
-    stream_ended_ = true;
-    return false;
-  }
+  send_pending();
+  return true;
 }
 
 void responder::end_stream() {
-  const std::lock_guard lock(mutex_);
-  if (!stream_ || stream_ended_) {
-    return;
+  {
+    const std::lock_guard lock(mutex_);
+    if (!streaming_ || stream_ended_) {
+      return;
+    }
+    stream_ended_ = true;
+    stream_pending_.append("0\r\n\r\n");
   }
-  stream_ended_ = true;
-  try {
-    stream_->ends();
-  } catch (const std::exception&) {
-    // The client went away first.
+  send_pending();
+}
+
+void responder::send_pending() {
+  std::string data;
+  std::shared_ptr<Pistache::Tcp::Peer> peer;
+  {
+    const std::lock_guard lock(mutex_);
+    if (write_in_flight_ || stream_failed_ || stream_pending_.empty()) {
+      return;
+    }
+    peer = writer_->getPeer();
+    if (!peer) {
+      stream_failed_ = true;
+      stream_pending_.clear();
+      return;
+    }
+    data.swap(stream_pending_);
+    write_in_flight_ = true;
   }
+  // The write holds the responder: the end of a stream is sent even if its owner lets go of it meanwhile.
+  auto self = shared_from_this();
+  const auto size = data.size();
+  peer->send(Pistache::RawBuffer(std::move(data), size))
+      .then(
+          [self](ssize_t) {
+            {
+              const std::lock_guard lock(self->mutex_);
+              self->write_in_flight_ = false;
+            }
+            self->send_pending();
+          },
+          [self](std::exception_ptr&) {
+            const std::lock_guard lock(self->mutex_);
+            self->write_in_flight_ = false;
+            self->stream_failed_ = true;
+            self->stream_pending_.clear();
+          });
 }
 
 bool responder::answered() const {

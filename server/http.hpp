@@ -90,7 +90,7 @@ folio::result<void> reject_unknown_fields(const nlohmann::json& body, std::initi
 // Sends one answer for one request; safe to call from any thread (Pistache queues writes to the connection's I/O
 // thread). The first answer wins; later calls do nothing and return false. A stream (SSE) is begun once and written
 // until ended.
-class responder {
+class responder : public std::enable_shared_from_this<responder> {
 public:
   responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks);
   responder(const responder&) = delete;
@@ -105,8 +105,9 @@ public:
 
   // Starts a chunked response (text/event-stream for SSE); the exchange is logged now, with its status.
   bool begin_stream(Pistache::Http::Code code, std::string_view content_type, const header_list& headers = {});
-  // Writes and flushes one piece; false once the client has gone or the stream ended.
+  // Queues one piece; false once the client has gone or the stream ended.
   bool write_stream(std::string_view text);
+  // Queues the end of the stream.
   void end_stream();
 
   [[nodiscard]] bool answered() const;
@@ -118,12 +119,18 @@ private:
   // Under mutex_.
   void prepare(const header_list& headers, std::string_view content_type);
   void finish(int status);
+  // Sends what the stream has queued, one write at a time: Pistache 0.0.5 aborts when a second write to a socket is
+  // queued while the first one's readiness event is pending, so the next write starts when the last has completed.
+  void send_pending();
 
   mutable std::mutex mutex_;
   std::optional<Pistache::Http::ResponseWriter> writer_;
-  std::optional<Pistache::Http::ResponseStream> stream_;
   bool answered_ = false;
+  bool streaming_ = false;
   bool stream_ended_ = false;
+  bool stream_failed_ = false;
+  bool write_in_flight_ = false;
+  std::string stream_pending_;
   request_record record_;
   std::vector<request_hook> hooks_;
 };
