@@ -117,7 +117,7 @@ public:
     threads_.post([this, answer, held, plan = std::move(planned).value()] {
       auto made = exporter_.produce(plan);
       if (made) {
-        reply(*answer, plan, made.value(), false);
+        reply(*answer, plan, made.value().entry, made.value().cached);
       } else {
         answer->error(made.error());
       }

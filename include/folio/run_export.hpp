@@ -93,11 +93,12 @@ public:
     return planned;
   }
 
-  // The export of a plan: the ready one, or one conversion shared by every concurrent caller of the same key. Blocks
-  // for as long as the conversion takes (up to the deadline): never call it on a thread that must stay responsive.
-  result<export_entry> produce(const export_plan& planned) {
+  // The export of a plan: the ready one, or one conversion shared by every concurrent caller of the same key (all but
+  // the one that converted are answered `cached`). Blocks for as long as the conversion takes (up to the deadline):
+  // never call it on a thread that must stay responsive.
+  result<export_cache::answer> produce(const export_plan& planned) {
     if (planned.ready) {
-      return *planned.ready;
+      return export_cache::answer{*planned.ready, true};
     }
     auto made = cache_.get_or_convert(planned.key, [&]() -> result<conversion_output> {
       ++conversions_;
@@ -114,7 +115,7 @@ public:
     if (made.value().cached) {
       ++cache_hits_;
     }
-    return std::move(made).value().entry;
+    return made;
   }
 
   [[nodiscard]] export_counters counters() const { return {conversions_.load(), cache_hits_.load(), failures_.load()}; }

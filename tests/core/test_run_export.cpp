@@ -77,16 +77,18 @@ TEST_CASE("exports a run's document once and answers the same export from the ca
   REQUIRE(first);
   CHECK_FALSE(first.value().ready);
   CHECK(first.value().file_name() == "workbook.pdf");
-  auto made = world.exporter.produce(first.value());
-  REQUIRE(made);
-  CHECK(world.blobs.get(made.value().output_hash).value() == "pdf of sheet bytes {}");
+  auto produced = world.exporter.produce(first.value());
+  REQUIRE(produced);
+  CHECK_FALSE(produced.value().cached);
+  const auto& made = produced.value().entry;
+  CHECK(world.blobs.get(made.output_hash).value() == "pdf of sheet bytes {}");
   CHECK(world.calls == 1);
 
   auto second = world.exporter.plan(world.org, run, "pdf", json::object());
   REQUIRE(second);
   REQUIRE(second.value().ready);
-  CHECK(second.value().ready->output_hash == made.value().output_hash);
-  CHECK(world.exporter.produce(second.value()).value().output_hash == made.value().output_hash);
+  CHECK(second.value().ready->output_hash == made.output_hash);
+  CHECK(world.exporter.produce(second.value()).value().entry.output_hash == made.output_hash);
   CHECK(world.calls == 1);
   CHECK(world.exporter.counters().conversions == 1);
   CHECK(world.exporter.counters().cache_hits == 1);
@@ -98,7 +100,7 @@ TEST_CASE("converts again for other options, another target or a new version of 
   const auto produce = [&](const std::string& target, const json& options) {
     auto planned = world.exporter.plan(world.org, run, target, options);
     REQUIRE(planned);
-    return world.blobs.get(world.exporter.produce(planned.value()).value().output_hash).value();
+    return world.blobs.get(world.exporter.produce(planned.value()).value().entry.output_hash).value();
   };
   CHECK(produce("png", json::object()) == "png of deck v1 {\"page\":1,\"width\":1280}");
   CHECK(produce("png", {{"page", 1}}) == "png of deck v1 {\"page\":1,\"width\":1280}");
@@ -124,7 +126,7 @@ TEST_CASE("runs one conversion for identical exports asked together", "[run_expo
         return;
       }
       auto made = world.exporter.produce(planned.value());
-      outputs[index] = made ? made.value().output_hash : "failed";
+      outputs[index] = made ? made.value().entry.output_hash : "failed";
     });
   }
   for (auto& caller : callers) {
