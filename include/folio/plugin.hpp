@@ -32,7 +32,8 @@ FOLIO_BEGIN_NAMESPACE
 // another version would misread the host's objects, so the host refuses it instead. The version cannot see the C++
 // standard library's own ABI (std::string, std::function cross the boundary): plugins are built with the host's
 // toolchain and standard library.
-inline constexpr std::uint32_t plugin_abi_version = 1;
+// 2: errc gained the HTTP, readiness and model-endpoint codes, which renumbered the codes after them.
+inline constexpr std::uint32_t plugin_abi_version = 2;
 
 // The exported names. FOLIO_PLUGIN spells the same names as identifiers, so the two must change together.
 inline constexpr std::string_view plugin_abi_symbol = "folio_plugin_abi_version";

@@ -15,5 +15,5 @@ TEST_CASE("combines plugin kinds as flags", "[plugin]") {
 TEST_CASE("names the exported plugin symbols as FOLIO_PLUGIN spells them", "[plugin]") {
   CHECK(folio::plugin_abi_symbol == "folio_plugin_abi_version");
   CHECK(folio::plugin_descriptor_symbol == "folio_plugin_descriptor");
-  STATIC_REQUIRE(folio::plugin_abi_version == 1);
+  STATIC_REQUIRE(folio::plugin_abi_version == 2);
 }
