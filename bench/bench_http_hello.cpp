@@ -17,8 +17,8 @@ public:
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override {
     using Pistache::Http::ConnectionControl;
     const auto asked = request.headers().tryGet<Pistache::Http::Header::Connection>();
-    const bool keep = asked ? asked->control() != ConnectionControl::Close
-                            : request.version() == Pistache::Http::Version::Http11;
+    const bool keep =
+        asked ? asked->control() != ConnectionControl::Close : request.version() == Pistache::Http::Version::Http11;
     response.headers().remove<Pistache::Http::Header::Connection>();
     response.headers().add<Pistache::Http::Header::Connection>(keep ? ConnectionControl::KeepAlive
                                                                     : ConnectionControl::Close);
