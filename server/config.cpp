@@ -134,7 +134,10 @@ folio::result<void> apply_file(server_config& config, const std::filesystem::pat
     return folio::fail(folio::errc::invalid_argument, "the config file '" + file.string() + "' is not a JSON object",
                        "config");
   }
-  for (const auto& [name, value] : parsed.items()) {
+  for (const auto& item : parsed.items()) {
+    // Named, not a structured binding: lambdas cannot capture those before C++20 compilers catch up (clang 14).
+    const std::string name = item.key();
+    const auto& value = item.value();
     const auto found = std::find_if(options().begin(), options().end(),
                                     [&](const option& candidate) { return candidate.name == name; });
     if (found == options().end() || found->name == "config") {
