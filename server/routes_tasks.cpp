@@ -145,7 +145,7 @@ void follow_task(server_app& app, const request_context& request, const responde
       return;
     }
   }
-  const auto org = request.org_id();
+  const auto& org = request.org_id();
   if (auto found = app.store().get_task(org, id.value()); !found) {
     answer->error(found.error());
     return;
