@@ -5,7 +5,11 @@
 #include "agent_testing.hpp"
 #include "fake_chat_endpoint.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 
 namespace {
