@@ -105,6 +105,26 @@ void follow_up_inspecting_first(benchmark::State& state) {
   follow_up(state, false);
 }
 
+// The part of every turn that is not the agent's: opening the document in an editor and saving it.
+void open_and_save(benchmark::State& state) {
+  const auto& base = workbook(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    auto editor = shared().editors->open(folio::document_format::excel, base.bytes).value();
+    benchmark::DoNotOptimize(editor->save().value());
+  }
+  state.counters["sheets"] = static_cast<double>(state.range(0));
+}
+
+void open_only(benchmark::State& state) {
+  const auto& base = workbook(static_cast<int>(state.range(0)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(shared().editors->open(folio::document_format::excel, base.bytes).value());
+  }
+  state.counters["sheets"] = static_cast<double>(state.range(0));
+}
+
+BENCHMARK(open_and_save)->Arg(1)->Arg(5)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(open_only)->Arg(1)->Arg(5)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(follow_up_with_memory)->Arg(1)->Arg(5)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(follow_up_inspecting_first)->Arg(1)->Arg(5)->Arg(20)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -12,9 +12,11 @@
 
 namespace folio_scripted {
 
-// Credits: a base per turn, one per tool call, one per started KiB of outline read. Deterministic: the same prompt
-// on the same state costs the same.
-inline constexpr std::int64_t credits_per_turn = 10;
+// Credits measure the agent's own work: one for the turn itself (reading its memory and the prompt, writing its
+// account), one per tool call, one per started KiB of the document it reads through the outline. Opening and saving
+// the document are the engine's, the same whichever agent plays the turn, so they are not the agent's to charge.
+// Deterministic: the same prompt on the same state costs the same.
+inline constexpr std::int64_t credits_per_turn = 1;
 inline constexpr std::int64_t credits_per_tool_call = 1;
 inline constexpr std::size_t outline_bytes_per_credit = 1024;
 
