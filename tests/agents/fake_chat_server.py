@@ -2,11 +2,13 @@
 """A chat-completions endpoint with scripted answers, for the openai agent's tests.
 
 Every POST is logged as one JSON line (path, headers, parsed body, the TLS server name the client sent, and a
-monotonic time) and answered with the script's next answer, in order: {"status", "headers", "json" | "raw", "delay"}.
+monotonic time) and answered with the script's next answer, in order: {"status", "headers", "json" | "raw", "delay",
+"retry_after_date"}; the last is a number of seconds, sent as a Retry-After HTTP date that far after the answer.
 Listens on a free port of 127.0.0.1 and writes it to --port-file once it accepts connections; with --cert and --key
 it speaks TLS.
 """
 import argparse
+import email.utils
 import json
 import os
 import ssl
@@ -59,6 +61,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(answer.get("status", 200))
             for name, value in answer.get("headers", {}).items():
                 self.send_header(name, value)
+            if "retry_after_date" in answer:
+                self.send_header("Retry-After",
+                                 email.utils.formatdate(time.time() + answer["retry_after_date"], usegmt=True))
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("Connection", "close")

@@ -164,6 +164,21 @@ TEST_CASE("openai agent retries a 429 after the Retry-After the endpoint asked f
   CHECK(requests[1]["time"].get<double>() - requests[0]["time"].get<double>() >= 0.95);
 }
 
+TEST_CASE("openai agent waits until the HTTP date a Retry-After names") {
+  // Two seconds after the answer, to the second: the wait is between one and two seconds.
+  auto overloaded = error_answer(503, "Overloaded");
+  overloaded["retry_after_date"] = 2;
+  fake_chat_endpoint endpoint(json::array({overloaded, text_answer("Nothing to change.")}));
+  agent_bench bench(FOLIO_OPENAI_PLUGIN, config_for(endpoint));
+  const auto finished = bench.play(document_format::excel, "Check the workbook");
+  INFO(failure_message(finished));
+  CHECK(finished.status == folio::task_status::completed);
+  const auto requests = endpoint.received();
+  REQUIRE(requests.size() == 2);
+  // retry_initial_ms is 10 here: only the date explains a wait of most of a second.
+  CHECK(requests[1]["time"].get<double>() - requests[0]["time"].get<double>() >= 0.9);
+}
+
 TEST_CASE("openai agent fails agent_unavailable when the endpoint keeps answering 500") {
   fake_chat_endpoint endpoint(json::array({
       error_answer(500, "The server had an error"),

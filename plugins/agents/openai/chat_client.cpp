@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <ctime>
+#include <iomanip>
+#include <locale>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 namespace folio_openai {
@@ -42,7 +46,20 @@ std::string server_says(const std::string& body) {
   return body.empty() ? std::string("(empty body)") : excerpt(body);
 }
 
-// Retry-After in delta-seconds; an HTTP date (rare for these APIs) is treated as absent.
+// The wait until an HTTP date in RFC 9110's preferred form, "Sun, 06 Nov 1994 08:49:37 GMT"; none for a date passed.
+std::optional<milliseconds> until_http_date(std::string_view text) {
+  std::tm parts{};
+  std::istringstream in{std::string(text)};
+  in.imbue(std::locale::classic());
+  in >> std::get_time(&parts, "%a, %d %b %Y %H:%M:%S GMT");
+  if (in.fail() || (in >> std::ws).peek() != std::char_traits<char>::eof()) {
+    return std::nullopt;
+  }
+  const auto when = std::chrono::system_clock::from_time_t(timegm(&parts));
+  return std::max(std::chrono::duration_cast<milliseconds>(when - std::chrono::system_clock::now()), milliseconds{0});
+}
+
+// Retry-After in delta-seconds or as an HTTP date; anything else is treated as absent.
 std::optional<milliseconds> retry_after(const folio_net::http_response& response) {
   const auto value = response.header("Retry-After");
   if (!value) {
@@ -52,7 +69,7 @@ std::optional<milliseconds> retry_after(const folio_net::http_response& response
   const auto* end = value->data() + value->size();
   const auto [stop, problem] = std::from_chars(value->data(), end, seconds);
   if (problem != std::errc{} || stop != end || seconds < 0) {
-    return std::nullopt;
+    return until_http_date(*value);
   }
   return milliseconds{static_cast<std::int64_t>(seconds * 1000)};
 }
