@@ -220,8 +220,7 @@ std::string server_app::edit_url(const folio::run_id& run, folio::timestamp now)
   return public_url(signer_->sign_for("GET", run_page_path(run), now).target());
 }
 
-std::string server_app::export_link_url(const folio::run_id& run, std::string_view target,
-                                        folio::timestamp now) const {
+std::string server_app::export_link_url(const folio::run_id& run, std::string_view target, folio::timestamp now) const {
   return public_url(signer_->sign_for("GET", run_export_link_path(run, target), now).target());
 }
 

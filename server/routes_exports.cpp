@@ -193,10 +193,9 @@ void add_export_routes(router& routes, server_app& app) {
   auto service = std::make_shared<export_service>(app);
   routes.add(Pistache::Http::Method::Post, "/runs/{run_id}/export", access::api_key,
              [service](request_context& request, const responder_ptr& answer) { service->handle(request, answer); });
-  routes.add(Pistache::Http::Method::Get, "/web/runs/{run_id}/exports/{format}", access::open,
-             [service](request_context& request, const responder_ptr& answer) {
-               service->follow_link(request, answer);
-             });
+  routes.add(
+      Pistache::Http::Method::Get, "/web/runs/{run_id}/exports/{format}", access::open,
+      [service](request_context& request, const responder_ptr& answer) { service->follow_link(request, answer); });
 }
 
 } // namespace folio_server

@@ -29,8 +29,8 @@ public:
       answer->error(found.error());
       return;
     }
-    auto checked = folio::document_uploads::check(std::move(found).value(),
-                                                  request.header("content-type").value_or(""), request.body);
+    auto checked = folio::document_uploads::check(std::move(found).value(), request.header("content-type").value_or(""),
+                                                  request.body);
     if (!checked) {
       answer->error(checked.error());
       return;

@@ -8,12 +8,11 @@
 
 #include <folio/version.hpp>
 
-#include <pistache/endpoint.h>
-#include <pistache/http.h>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,9 +22,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
-#include <system_error>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 
 namespace folio_server {
