@@ -80,6 +80,10 @@ std::string run_page_path(const folio::run_id& run) {
   return "/web/runs/" + run.str();
 }
 
+std::string run_export_link_path(const folio::run_id& run, std::string_view target) {
+  return run_page_path(run) + "/exports/" + percent_encode(target);
+}
+
 folio::result<std::unique_ptr<server_app>> server_app::open(server_config config, std::ostream& log) {
   folio::store_limits limits;
   limits.max_queued_tasks = config.max_queued_tasks;
@@ -195,6 +199,15 @@ void server_app::drain() {
   waiters_.stop();
 }
 
+folio::conversion_router server_app::export_routes() const {
+  std::vector<std::shared_ptr<folio::converter>> converters;
+  converters.reserve(converters_.size());
+  for (const auto& [name, made] : converters_) {
+    converters.push_back(made);
+  }
+  return folio::conversion_router(std::move(converters));
+}
+
 std::string server_app::public_url(std::string_view target) const {
   return config_.base_url() + std::string(target);
 }
@@ -205,6 +218,10 @@ std::string server_app::file_url(std::string_view hash, std::string_view file_na
 
 std::string server_app::edit_url(const folio::run_id& run, folio::timestamp now) const {
   return public_url(signer_->sign_for("GET", run_page_path(run), now).target());
+}
+
+std::string server_app::export_link_url(const folio::run_id& run, std::string_view target, folio::timestamp now) const {
+  return public_url(signer_->sign_for("GET", run_export_link_path(run, target), now).target());
 }
 
 std::uint64_t server_app::hold_open(std::function<void()> close_at_shutdown) {

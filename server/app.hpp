@@ -10,6 +10,7 @@
 #include "webhooks.hpp"
 
 #include <folio/clock.hpp>
+#include <folio/conversion_route.hpp>
 #include <folio/converter.hpp>
 #include <folio/data_directory.hpp>
 #include <folio/engine.hpp>
@@ -34,6 +35,8 @@ namespace folio_server {
 std::string file_path(std::string_view hash, std::string_view file_name);
 // The path of a run's page (edit_url): /web/runs/{run_id}. The run page serves it.
 std::string run_page_path(const folio::run_id& run);
+// The path of a run page's export link: /web/runs/{run_id}/exports/{target}. The export routes serve it.
+std::string run_export_link_path(const folio::run_id& run, std::string_view target);
 // The LibreOffice plugin's pool settings, shared by its editors and converter; its pool counters are read with them.
 nlohmann::json office_settings(const server_config& config);
 // RFC 3986 percent-encoding of one path segment or query value.
@@ -70,6 +73,8 @@ public:
   [[nodiscard]] const std::map<std::string, std::shared_ptr<folio::converter>>& converters() const {
     return converters_;
   }
+  // The export routes over the loaded converters (API.md's allowed pairs, through pdf where it takes two steps).
+  [[nodiscard]] folio::conversion_router export_routes() const;
   [[nodiscard]] background& waiters() { return waiters_; }
   // The counters GET /metrics shows; any part of the server counts what it does here.
   [[nodiscard]] metrics_registry& metrics() { return metrics_; }
@@ -79,6 +84,9 @@ public:
   // Signed, 24 h, GET links: a stored blob under a download name, and a run's page.
   [[nodiscard]] std::string file_url(std::string_view hash, std::string_view file_name, folio::timestamp now) const;
   [[nodiscard]] std::string edit_url(const folio::run_id& run, folio::timestamp now) const;
+  // The run page's link to an export of the run's current document, made when the link is followed.
+  [[nodiscard]] std::string export_link_url(const folio::run_id& run, std::string_view target,
+                                            folio::timestamp now) const;
 
   // Every change of every task (webhooks, metrics); the handler runs on an engine thread and must not block.
   [[nodiscard]] folio::task_event_bus::subscription

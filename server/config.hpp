@@ -3,6 +3,8 @@
 // FOLIO_SYNC_TIMEOUT=10s in the environment, "sync_timeout": "10s" in the file.
 #pragma once
 
+#include "built_plugin_dir.hpp"
+
 #include <folio/clock.hpp>
 #include <folio/errors.hpp>
 
@@ -19,7 +21,7 @@ namespace folio_server {
 struct server_config {
   std::string listen = "127.0.0.1:8080";
   std::filesystem::path data_dir = "var";
-  std::filesystem::path plugins = FOLIO_BUILT_PLUGIN_DIR;
+  std::filesystem::path plugins = built_plugin_dir();
   std::filesystem::path config_file;
   // The base of every link the server hands out (download_url, edit_url, Location); empty means http://LISTEN.
   std::string public_url;

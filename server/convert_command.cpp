@@ -3,6 +3,8 @@
 // so a file converts here exactly as an export of the API converts it.
 #include "convert_command.hpp"
 
+#include "built_plugin_dir.hpp"
+
 #include <folio/conversion_route.hpp>
 #include <folio/errors.hpp>
 #include <folio/plugin_registry.hpp>
@@ -124,7 +126,7 @@ fs::path default_plugin_directory() {
   if (const char* named = std::getenv("FOLIO_PLUGINS"); named != nullptr && *named != '\0') {
     return named;
   }
-  return FOLIO_BUILT_PLUGIN_DIR;
+  return built_plugin_dir();
 }
 
 // One file needs one office; the plugins' own defaults suit a server (an office per core).
@@ -186,7 +188,7 @@ void print_convert_usage(std::ostream& out) {
          "  --sheet NAME   csv: the sheet to export (default the first)\n"
          "  -o OUT         where to write the result\n"
          "  --plugins DIR  the converter plugins to load (default: $FOLIO_PLUGINS, else "
-      << FOLIO_BUILT_PLUGIN_DIR
+      << built_plugin_dir().string()
       << ")\n"
          "\n"
          "Exit status: 0 converted; 1 the conversion failed, with \"error: <code>: <message>\" on stderr;\n"

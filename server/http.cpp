@@ -1,5 +1,7 @@
 #include "http.hpp"
 
+#include "app.hpp"
+
 #include <pistache/peer.h>
 #include <pistache/stream.h>
 
@@ -120,6 +122,14 @@ nlohmann::json error_body(const folio::error& failure, const folio::request_id& 
   return {{"error", std::move(detail)}};
 }
 
+folio::result<folio::run> find_run(server_app& app, const request_context& request, folio::timestamp now) {
+  auto id = path_id<folio::run_id>(request, "run_id");
+  if (!id) {
+    return id.error();
+  }
+  return app.store().get_run(request.org_id(), id.value(), now);
+}
+
 folio::result<nlohmann::json> json_object_body(const request_context& request) {
   const auto type = request.header("content-type");
   const auto media = type ? type->substr(0, type->find(';')) : std::string_view();
@@ -225,7 +235,26 @@ bool responder::error(const folio::error& failure, const header_list& headers) {
   return json(status_of(failure.code), error_body(failure, record_.id), headers);
 }
 
+std::string responder::head(Code code, std::string_view content_type, const header_list& headers,
+                            std::string_view framing) const {
+  const auto asked = writer_->headers().tryGet<Pistache::Http::Header::Connection>();
+  const bool keep = !asked || asked->control() != Pistache::Http::ConnectionControl::Close;
+  std::string text = "HTTP/1.1 " + std::to_string(static_cast<int>(code)) + " " + Pistache::Http::codeString(code) +
+                     "\r\nX-Request-Id: " + record_.id.str() + "\r\n";
+  if (!content_type.empty()) {
+    text.append("Content-Type: ").append(content_type).append("\r\n");
+  }
+  text.append(framing).append("Connection: ").append(keep ? "keep-alive" : "close").append("\r\n");
+  for (const auto& [name, value] : headers) {
+    text.append(name).append(": ").append(value).append("\r\n");
+  }
+  return text + "\r\n";
+}
+
 bool responder::send(Code code, std::string_view body, std::string_view content_type, const header_list& headers) {
+  if (code == Code::Not_Modified) {
+    return send_head_only(code, headers);
+  }
   {
     const std::lock_guard lock(mutex_);
     if (answered_) {
@@ -254,15 +283,24 @@ bool responder::begin_stream(Code code, std::string_view content_type, const hea
     answered_ = true;
     streaming_ = true;
     // The head is written here rather than by Pistache's ResponseStream, whose writes cannot be sequenced.
-    const auto asked = writer_->headers().tryGet<Pistache::Http::Header::Connection>();
-    const bool keep = !asked || asked->control() != Pistache::Http::ConnectionControl::Close;
-    stream_pending_ = "HTTP/1.1 " + std::to_string(static_cast<int>(code)) + " " + Pistache::Http::codeString(code) +
-                      "\r\nX-Request-Id: " + record_.id.str() + "\r\nContent-Type: " + std::string(content_type) +
-                      "\r\nTransfer-Encoding: chunked\r\nConnection: " + (keep ? "keep-alive" : "close") + "\r\n";
-    for (const auto& [name, value] : headers) {
-      stream_pending_.append(name).append(": ").append(value).append("\r\n");
+    stream_pending_ = head(code, content_type, headers, "Transfer-Encoding: chunked\r\n");
+  }
+  send_pending();
+  finish(static_cast<int>(code));
+  return true;
+}
+
+bool responder::send_head_only(Code code, const header_list& headers) {
+  {
+    const std::lock_guard lock(mutex_);
+    if (answered_) {
+      return false;
     }
-    stream_pending_ += "\r\n";
+    answered_ = true;
+    // Sent as the last piece of a stream that has only its head: one write, sequenced like a stream's.
+    streaming_ = true;
+    stream_ended_ = true;
+    stream_pending_ = head(code, {}, headers, {});
   }
   send_pending();
   finish(static_cast<int>(code));

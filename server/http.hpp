@@ -6,6 +6,7 @@
 #include <folio/errors.hpp>
 #include <folio/ids.hpp>
 #include <folio/organization.hpp>
+#include <folio/run.hpp>
 
 #include <pistache/http.h>
 
@@ -80,6 +81,12 @@ folio::result<Id> path_id(const request_context& request, const std::string& nam
   return parsed;
 }
 
+class server_app;
+
+// The run the path's run_id names, if the caller's organization owns it: not_found for a malformed id, an unknown run
+// and another organization's run alike.
+folio::result<folio::run> find_run(server_app& app, const request_context& request, folio::timestamp now);
+
 // The body of a JSON request: 415 unsupported_media_type unless Content-Type is application/json, 400 invalid_json
 // unless it is one JSON object.
 folio::result<nlohmann::json> json_object_body(const request_context& request);
@@ -118,6 +125,15 @@ public:
 private:
   // Under mutex_.
   void prepare(const header_list& headers, std::string_view content_type);
+  // A response head written by the server itself: the status line, X-Request-Id, the content type (unless empty),
+  // `framing` (a Transfer-Encoding line, or nothing), Connection as the router decided it, then `headers`. Under
+  // mutex_.
+  [[nodiscard]] std::string head(Pistache::Http::Code code, std::string_view content_type, const header_list& headers,
+                                 std::string_view framing) const;
+  // An answer without content (304): Pistache 0.0.5's send() always writes "Content-Length: <body size>", but a 304
+  // has no content and a Content-Length there would have to be the selected representation's (RFC 9110 §8.6,
+  // §15.4.5), so its head is written here, with no Content-Length at all.
+  bool send_head_only(Pistache::Http::Code code, const header_list& headers);
   void finish(int status);
   // Sends what the stream has queued, one write at a time: Pistache 0.0.5 aborts when a second write to a socket is
   // queued while the first one's readiness event is pending, so the next write starts when the last has completed.

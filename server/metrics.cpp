@@ -40,6 +40,15 @@ void header(std::ostringstream& out, std::string_view name, std::string_view hel
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+// A counter family with one sample per target format.
+void by_target(std::ostringstream& out, std::string_view name, std::string_view help,
+               const std::map<std::string, std::uint64_t>& counts) {
+  header(out, name, help, "counter");
+  for (const auto& [target, count] : counts) {
+    out << name << labels({{"target", target}}) << ' ' << count << '\n';
+  }
+}
+
 } // namespace
 
 std::string escape_label_value(std::string_view value) {
@@ -76,13 +85,19 @@ void metrics_registry::count_task_end(std::string_view status) {
   ++task_ends_[std::string(status)];
 }
 
-void metrics_registry::count_export(std::string_view target, bool cache_hit, bool succeeded) {
+void metrics_registry::count_export_lookup(std::string_view target, bool cache_hit) {
   const std::lock_guard lock(mutex_);
-  if (cache_hit) {
-    ++cache_hits_[std::string(target)];
-  } else {
-    ++conversions_[{std::string(target), succeeded ? "ok" : "failed"}];
-  }
+  ++(cache_hit ? cache_hits_ : cache_misses_)[std::string(target)];
+}
+
+void metrics_registry::count_conversion(std::string_view target) {
+  const std::lock_guard lock(mutex_);
+  ++conversions_[std::string(target)];
+}
+
+void metrics_registry::count_export_failure(std::string_view target) {
+  const std::lock_guard lock(mutex_);
+  ++export_failures_[std::string(target)];
 }
 
 void metrics_registry::count_webhook(std::string_view outcome) {
@@ -121,16 +136,16 @@ std::string metrics_registry::render(const std::vector<scraped_metric>& scraped)
     for (const auto& [status, count] : task_ends_) {
       out << "folio_tasks_finished_total" << labels({{"status", status}}) << ' ' << count << '\n';
     }
-    header(out, "folio_export_cache_hits_total", "Exports answered from the export cache, by target format.",
-           "counter");
-    for (const auto& [target, count] : cache_hits_) {
-      out << "folio_export_cache_hits_total" << labels({{"target", target}}) << ' ' << count << '\n';
-    }
-    header(out, "folio_conversions_total", "Conversions run for exports, by target format and outcome.", "counter");
-    for (const auto& [key, count] : conversions_) {
-      out << "folio_conversions_total" << labels({{"target", key.first}, {"outcome", key.second}}) << ' ' << count
-          << '\n';
-    }
+    by_target(out, "folio_export_cache_hits_total", "Exports found in the export cache, by target format.",
+              cache_hits_);
+    by_target(out, "folio_export_cache_misses_total",
+              "Exports not in the export cache when asked for (each waited for a conversion), by target format.",
+              cache_misses_);
+    by_target(out, "folio_conversions_total", "Conversions run for exports that produced the export, by target format.",
+              conversions_);
+    by_target(out, "folio_export_failures_total",
+              "Exports that missed the cache and failed (the conversion failed or ran out of time), by target format.",
+              export_failures_);
     header(out, "folio_webhook_attempts_total", "Webhook delivery attempts, by outcome.", "counter");
     for (const auto& [outcome, count] : webhooks_) {
       out << "folio_webhook_attempts_total" << labels({{"outcome", outcome}}) << ' ' << count << '\n';

@@ -34,8 +34,13 @@ public:
   void observe_request(std::string_view method, std::string_view route, int status, std::chrono::microseconds took);
   // A task reached a terminal status ("completed", "failed", "cancelled").
   void count_task_end(std::string_view status);
-  // An export answered: from the cache, or by a conversion (and whether that conversion worked).
-  void count_export(std::string_view target, bool cache_hit, bool succeeded);
+  // An export asked for, once its request passed every check: found in the export cache, or not (a miss waits for a
+  // conversion, its own or one a concurrent caller started).
+  void count_export_lookup(std::string_view target, bool cache_hit);
+  // A conversion this server ran for an export, and produced the export.
+  void count_conversion(std::string_view target);
+  // An export that missed the cache and then failed (the conversion failed or ran out of time).
+  void count_export_failure(std::string_view target);
   // A webhook attempt: "delivered", "retried" or "abandoned".
   void count_webhook(std::string_view outcome);
 
@@ -53,9 +58,11 @@ private:
   std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, histogram> latency_;
   std::map<std::string, std::uint64_t> task_ends_;
-  // By target: answers from the cache; conversions by target and outcome ("ok", "failed").
+  // By target format.
   std::map<std::string, std::uint64_t> cache_hits_;
-  std::map<std::pair<std::string, std::string>, std::uint64_t> conversions_;
+  std::map<std::string, std::uint64_t> cache_misses_;
+  std::map<std::string, std::uint64_t> conversions_;
+  std::map<std::string, std::uint64_t> export_failures_;
   std::map<std::string, std::uint64_t> webhooks_;
 };
 

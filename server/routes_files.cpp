@@ -174,13 +174,8 @@ void serve_file(server_app& app, const request_context& request, const responder
 }
 
 void download_run(server_app& app, const request_context& request, const responder_ptr& answer) {
-  auto id = path_id<folio::run_id>(request, "run_id");
-  if (!id) {
-    answer->error(id.error());
-    return;
-  }
   const auto now = app.clock().now();
-  auto found = app.store().get_run(request.org_id(), id.value(), now);
+  auto found = find_run(app, request, now);
   if (!found) {
     answer->error(found.error());
     return;

@@ -24,13 +24,13 @@ public:
   ~run_document_service() { threads_.stop(); }
 
   void upload(const request_context& request, const responder_ptr& answer) {
-    auto id = path_id<folio::run_id>(request, "run_id");
-    if (!id) {
-      answer->error(id.error());
+    auto found = find_run(app_, request, app_.clock().now());
+    if (!found) {
+      answer->error(found.error());
       return;
     }
-    auto checked =
-        uploads_.check(request.org_id(), id.value(), request.header("content-type").value_or(""), request.body);
+    auto checked = folio::document_uploads::check(std::move(found).value(), request.header("content-type").value_or(""),
+                                                  request.body);
     if (!checked) {
       answer->error(checked.error());
       return;
@@ -52,17 +52,17 @@ public:
   }
 
   void remove(const request_context& request, const responder_ptr& answer) {
-    auto id = path_id<folio::run_id>(request, "run_id");
-    if (!id) {
-      answer->error(id.error());
+    auto found = find_run(app_, request, app_.clock().now());
+    if (!found) {
+      answer->error(found.error());
       return;
     }
-    if (auto deleted = app_.engine().delete_run(request.org_id(), id.value()); !deleted) {
+    if (auto deleted = app_.engine().delete_run(request.org_id(), found.value().id); !deleted) {
       answer->error(deleted.error());
       return;
     }
     const auto now = app_.clock().now();
-    auto after = app_.store().get_run(request.org_id(), id.value(), now);
+    auto after = find_run(app_, request, now);
     if (!after) {
       answer->error(after.error());
       return;

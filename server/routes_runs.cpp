@@ -54,13 +54,8 @@ void list_runs(server_app& app, const request_context& request, const responder_
 }
 
 void get_run(server_app& app, const request_context& request, const responder_ptr& answer) {
-  auto id = path_id<folio::run_id>(request, "run_id");
-  if (!id) {
-    answer->error(id.error());
-    return;
-  }
   const auto now = app.clock().now();
-  auto found = app.store().get_run(request.org_id(), id.value(), now);
+  auto found = find_run(app, request, now);
   if (!found) {
     answer->error(found.error());
     return;
@@ -69,11 +64,6 @@ void get_run(server_app& app, const request_context& request, const responder_pt
 }
 
 void list_run_tasks(server_app& app, const request_context& request, const responder_ptr& answer) {
-  auto id = path_id<folio::run_id>(request, "run_id");
-  if (!id) {
-    answer->error(id.error());
-    return;
-  }
   auto page_request =
       folio::parse_page_request<folio::task_id>(request.query_value("limit"), request.query_value("cursor"));
   if (!page_request) {
@@ -81,19 +71,20 @@ void list_run_tasks(server_app& app, const request_context& request, const respo
     return;
   }
   const auto now = app.clock().now();
-  auto owner = app.store().get_run(request.org_id(), id.value(), now);
+  auto owner = find_run(app, request, now);
   if (!owner) {
     answer->error(owner.error());
     return;
   }
-  auto listed = app.store().list_tasks(request.org_id(), id.value(), page_request.value());
+  const auto& id = owner.value().id;
+  auto listed = app.store().list_tasks(request.org_id(), id, page_request.value());
   if (!listed) {
     answer->error(listed.error());
     return;
   }
   version_hashes hashes;
   if (owner.value().status != folio::run_status::expired) {
-    auto written = written_versions(app, request.org_id(), id.value());
+    auto written = written_versions(app, request.org_id(), id);
     if (!written) {
       answer->error(written.error());
       return;

@@ -8,14 +8,23 @@
 
 #include <folio/version.hpp>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <csignal>
+#include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 
 namespace folio_server {
@@ -34,6 +43,51 @@ public:
 private:
   const router* routes_;
 };
+
+// Stops taking connections on the endpoint's listening socket at once, while the connections already accepted go on
+// (their turns, sync waits and event streams finish in the drain). Pistache 0.0.5 offers no way to stop only its
+// listener, and its descriptor is private, so it is found by what it is: the process's socket listening on `port`.
+// shutdown() takes the socket out of the listening state, so a connect() is refused from now on; then an unbound
+// socket is put in its place under the same descriptor number: the listener's poller forgets the closed socket,
+// and Pistache's own close at the end closes the replacement. False when no such socket was found.
+bool stop_listening(std::uint16_t port) {
+  const std::filesystem::path descriptors = "/proc/self/fd";
+  std::error_code failure;
+  for (const auto& entry : std::filesystem::directory_iterator(descriptors, failure)) {
+    int descriptor = -1;
+    const auto name = entry.path().filename().string();
+    if (std::from_chars(name.data(), name.data() + name.size(), descriptor).ec != std::errc{}) {
+      continue;
+    }
+    int listening = 0;
+    socklen_t size = sizeof(listening);
+    if (::getsockopt(descriptor, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || listening == 0) {
+      continue;
+    }
+    sockaddr_storage bound{};
+    socklen_t length = sizeof(bound);
+    if (::getsockname(descriptor, reinterpret_cast<sockaddr*>(&bound), &length) != 0) { // NOLINT
+      continue;
+    }
+    std::uint16_t bound_port = 0;
+    if (bound.ss_family == AF_INET) {
+      bound_port = ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port); // NOLINT
+    } else if (bound.ss_family == AF_INET6) {
+      bound_port = ntohs(reinterpret_cast<const sockaddr_in6*>(&bound)->sin6_port); // NOLINT
+    }
+    if (bound_port != port) {
+      continue;
+    }
+    ::shutdown(descriptor, SHUT_RDWR);
+    const int replacement = ::socket(bound.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (replacement >= 0) {
+      ::dup3(replacement, descriptor, O_CLOEXEC);
+      ::close(replacement);
+    }
+    return true;
+  }
+  return false;
+}
 
 // The first start on an empty data directory: an organization and a key, so the seed's first call works at once.
 folio::result<std::optional<created_key>> bootstrap(server_app& app) {
@@ -99,7 +153,8 @@ int run_serve_command(std::span<const std::string_view> arguments, usage_printer
     const auto largest = std::max(config.max_body_bytes, config.max_upload_bytes) + (std::size_t{64} << 10U);
     server.init(Pistache::Http::Endpoint::options()
                     .threads(static_cast<int>(config.http_threads))
-                    .flags(Pistache::Tcp::Options::ReuseAddr)
+                    // Close-on-exec: a LibreOffice process the plugins start must not hold the port open.
+                    .flags(Pistache::Tcp::Options::ReuseAddr | Pistache::Tcp::Options::CloseOnExec)
                     .maxRequestSize(largest));
     server.setHandler(Pistache::Http::make_handler<api_handler>(routes));
     server.serveThreaded();
@@ -126,8 +181,9 @@ int run_serve_command(std::span<const std::string_view> arguments, usage_printer
               << nlohmann::json(app.config().data_dir.string()).dump() << "}" << std::endl;
     int received = 0;
     sigwait(&signals, &received);
-    std::cout << R"({"event":"draining","signal":")" << (received == SIGTERM ? "SIGTERM" : "SIGINT") << "\"}"
-              << std::endl;
+    const bool stopped_listening = stop_listening(server.getPort());
+    std::cout << R"({"event":"draining","signal":")" << (received == SIGTERM ? "SIGTERM" : "SIGINT")
+              << R"(","listening":)" << (stopped_listening ? "false" : "true") << "}" << std::endl;
     app.drain();
     // The last answers are queued on the I/O threads: let them reach their sockets first.
     wait_for_writes(std::chrono::seconds{5});

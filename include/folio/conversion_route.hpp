@@ -236,6 +236,18 @@ public:
     return found.value().run(request.bytes, request.options, request.deadline);
   }
 
+  // What a document of type `source` may be exported to here: the targets API.md allows for it that these converters
+  // can make, in API.md's order.
+  [[nodiscard]] std::vector<std::string> targets_for(std::string_view source) const {
+    std::vector<std::string> targets;
+    for (const auto& target : allowed_targets(source)) {
+      if (route({std::string(source), std::string(target)})) {
+        targets.emplace_back(target);
+      }
+    }
+    return targets;
+  }
+
   // The allowed exports these converters can make, in API.md's order.
   [[nodiscard]] std::vector<conversion_pair> available() const {
     std::vector<conversion_pair> pairs;

@@ -52,10 +52,15 @@ public:
     if (!found) {
       return found.error();
     }
-    if (found.value().status == run_status::expired) {
+    return check(std::move(found).value(), content_type, bytes);
+  }
+
+  // The same checks for a run already loaded, its owner checked by the caller.
+  static result<run> check(run found, std::string_view content_type, std::string_view bytes) {
+    if (found.status == run_status::expired) {
       return fail(errc::run_expired, "the run has expired; start a new run", "run_id");
     }
-    if (auto typed = check_upload_media_type(found.value().format, content_type); !typed) {
+    if (auto typed = check_upload_media_type(found.format, content_type); !typed) {
       return typed.error();
     }
     if (bytes.empty()) {

@@ -63,8 +63,13 @@ public:
     if (!found) {
       return found.error();
     }
+    return plan(std::move(found).value(), target, options);
+  }
+
+  // The same checks for a run already loaded (its owner checked by the caller, or a signed link naming it).
+  result<export_plan> plan(run subject, std::string_view target, const nlohmann::json& options) {
     export_plan planned;
-    planned.subject = std::move(found).value();
+    planned.subject = std::move(subject);
     if (planned.subject.status == run_status::expired) {
       return fail(errc::run_expired, "the run has expired: its document and exports are gone", "run_id");
     }

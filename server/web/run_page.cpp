@@ -112,6 +112,14 @@ std::string render_dead_link_page(bool expired) {
               "not match. Use the <code>edit_url</code> exactly as the API gave it.</p>\n");
 }
 
+std::vector<std::pair<std::string, std::string>> page_headers() {
+  return {{"Content-Security-Policy", std::string(content_security_policy)},
+          {"Referrer-Policy", "no-referrer"},
+          {"Cache-Control", "no-store"},
+          {"X-Content-Type-Options", "nosniff"},
+          {"X-Frame-Options", "DENY"}};
+}
+
 std::string render_message_page(std::string_view title, std::string_view message) {
   return page(title, "<h1 id=\"problem\">" + escape_html(title) + "</h1>\n<p>" + escape_html(message) + "</p>\n");
 }

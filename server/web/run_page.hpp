@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace folio_server::web {
@@ -58,5 +59,9 @@ std::string render_message_page(std::string_view title, std::string_view message
 // runs no script at all.
 inline constexpr std::string_view content_security_policy =
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+// The headers of every page and of every answer to a page's links: the policy above, no referrer, no caching (the
+// URL is a capability), no sniffing, no framing.
+std::vector<std::pair<std::string, std::string>> page_headers();
 
 } // namespace folio_server::web

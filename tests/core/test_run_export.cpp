@@ -185,3 +185,14 @@ TEST_CASE("names the missing converter when no route makes an allowed export", "
   REQUIRE_FALSE(planned);
   CHECK(planned.error() == folio::errc::plugin_not_found);
 }
+
+TEST_CASE("offers a document type the allowed targets the converters make, in API.md's order", "[run_export]") {
+  exporting world;
+  using targets = std::vector<std::string>;
+  const auto& here = world.exporter.router();
+  CHECK(here.targets_for("xlsx") == targets{"pdf", "csv", "png", "html"});
+  CHECK(here.targets_for("docx") == targets{"pdf", "html", "txt", "odt"});
+  CHECK(here.targets_for("pptx") == targets{"pdf", "png", "odp"});
+  CHECK(here.targets_for("pdf").empty());
+  CHECK(folio::conversion_router({}).targets_for("xlsx").empty());
+}

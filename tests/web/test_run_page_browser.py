@@ -1,9 +1,14 @@
 """The run page (edit_url) in a real browser: headless Chromium opens the capability link of a real folio-server
 run and the test reads the DOM it built: prompts, statuses and links are there, a prompt's markup is text, and
-tampered or expired links get their own pages."""
+tampered or expired links get their own pages. The page's download and export links are followed without an API key
+and what they serve is read back (pdfinfo, the CSV's text, the PNG header)."""
+import csv
 import hashlib
 import hmac
 import html.parser
+import io
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,6 +75,17 @@ class Page(html.parser.HTMLParser):
                 self.texts[element_id] += data
 
 
+def pdf_pages(pdf):
+    """Pages of a PDF as pdfinfo (poppler) counts them."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as held:
+        held.write(pdf)
+    try:
+        info = subprocess.run(["pdfinfo", held.name], capture_output=True, text=True, check=True).stdout
+        return int(re.search(r"^Pages:\s+(\d+)", info, re.MULTILINE).group(1))
+    finally:
+        os.unlink(held.name)
+
+
 @unittest.skipIf(browser() is None, "no chromium: scripts/setup installs it")
 class RunPageTests(unittest.TestCase):
     @classmethod
@@ -102,6 +118,63 @@ class RunPageTests(unittest.TestCase):
         self.assertEqual(status, 200)
         self.assertTrue(body.startswith(b"PK"))
         self.assertIn("workbook.xlsx", headers["content-disposition"])
+
+    def test_the_page_links_each_export_its_format_allows_and_the_links_serve_them_without_a_key(self):
+        page = Page(dump_dom(self.first["edit_url"]))
+        exports = {name[len("export-"):]: url for name, url in page.links.items() if name.startswith("export-")}
+        # API.md's exports of an xlsx, in its order, and nothing else (no odt, txt, odp for a workbook).
+        self.assertEqual(list(exports), ["pdf", "csv", "png", "html"])
+        for target, url in exports.items():
+            self.assertIn(f'/web/runs/{self.first["run_id"]}/exports/{target}?expires=', url)
+
+        status, headers, _ = self.server.request("GET", exports["pdf"], key=False)
+        self.assertEqual(status, 302)
+        self.assertEqual(headers["x-export-cache"], "miss")
+        pdf = self.fetch(headers["location"])
+        self.assertTrue(pdf.startswith(b"%PDF-"))
+        self.assertGreaterEqual(pdf_pages(pdf), 1)
+        # Followed again, the link answers from the export cache with the same file.
+        status, again, _ = self.server.request("GET", exports["pdf"], key=False)
+        self.assertEqual((status, again["x-export-cache"]), (302, "hit"))
+        self.assertEqual(self.fetch(again["location"]), pdf)
+
+        status, headers, _ = self.server.request("GET", exports["csv"], key=False)
+        self.assertEqual(status, 302)
+        rows = list(csv.reader(io.StringIO(self.fetch(headers["location"]).decode("utf-8-sig"))))
+        # The report's first sheet: a header row naming the quarter's months, then one row per region.
+        self.assertEqual(rows[0], ["Region", "Jul", "Aug", "Sep", "Q3 Total"])
+        self.assertEqual([row[0] for row in rows[1:5]], ["North", "South", "East", "West"])
+
+        status, headers, _ = self.server.request("GET", exports["png"], key=False)
+        self.assertEqual(status, 302)
+        self.assertTrue(self.fetch(headers["location"]).startswith(b"\x89PNG\r\n\x1a\n"))
+
+    def test_export_links_are_signed_for_their_target(self):
+        page = Page(dump_dom(self.first["edit_url"]))
+        link = urllib.parse.urlsplit(page.links["export-pdf"])
+        # The pdf link's signature does not open another target, nor an export the workbook may not have.
+        for other in ("csv", "odt"):
+            forged = link._replace(path=link.path.rsplit("/", 1)[0] + "/" + other).geturl()
+            status, headers, body = self.server.request("GET", forged, key=False)
+            self.assertEqual(status, 403, forged)
+            self.assertTrue(headers["content-type"].startswith("text/html"))
+            self.assertEqual(Page(body.decode()).texts["problem"], "This link is not valid")
+        # A correctly signed link to a target xlsx cannot be exported to is refused with a page saying why.
+        with open(f"{self.server.data_dir}/link-secret") as held:
+            secret = held.readline().strip()
+        path = f'/web/runs/{self.first["run_id"]}/exports/odt'
+        expires = int(time.time()) + 3600
+        sig = hmac.new(secret.encode(), f"GET\n{path}\n{expires}".encode(), hashlib.sha256).hexdigest()
+        status, headers, body = self.server.request("GET", f"{self.server.url}{path}?expires={expires}&sig={sig}",
+                                                    key=False)
+        self.assertEqual(status, 422)
+        self.assertTrue(headers["content-type"].startswith("text/html"))
+        self.assertEqual(Page(body.decode()).texts["problem"], "This export cannot be made")
+
+    def fetch(self, url):
+        status, _, body = self.server.request("GET", url, key=False)
+        self.assertEqual(status, 200, url)
+        return body
 
     def test_a_prompt_with_markup_is_shown_as_text_and_never_runs(self):
         page = Page(dump_dom(self.second["edit_url"]))
