@@ -55,12 +55,15 @@ bool is_ip_literal(const std::string& host) {
 // One exchange: its io_context, and the bookkeeping that turns a stop or a passed deadline into the right failure.
 class exchange {
 public:
-  exchange(const client_options& options, const std::function<bool()>& stop) : options_(options), stop_(stop) {}
+  exchange(const client_options& options, const std::function<bool()>& stop)
+      : options_(options), stop_(stop),
+        end_(options.total_timeout ? steady::now() + *options.total_timeout : steady::time_point::max()) {}
 
   // Starts one asynchronous operation (`start` hands its completion to the operation) and runs the io_context until
   // it completes; `abort` closes what the operation waits on when the deadline passes or the caller stops.
   error_code wait_for(const std::function<void(std::function<void(error_code)>)>& start,
                       const std::function<void()>& abort, steady::time_point deadline) {
+    deadline = std::min(deadline, end_);
     std::optional<error_code> outcome;
     start([&outcome](error_code failed) { outcome = failed; });
     io_.restart();
@@ -99,6 +102,8 @@ private:
   asio::io_context io_;
   const client_options& options_;
   const std::function<bool()>& stop_;
+  // Where total_timeout ends every step's deadline.
+  steady::time_point end_;
   bool stopped_ = false;
   bool timed_out_ = false;
 };
@@ -171,13 +176,20 @@ http_result<http_response> request_response(exchange& call, Stream& stream, tcp:
   boost::beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(call.options().max_response_bytes);
+  const bool read_body = call.options().read_body;
   failed = call.wait_for(
       [&](const std::function<void(error_code)>& done) {
-        http::async_read(stream, buffer, parser, [done](error_code outcome, std::size_t) { done(outcome); });
+        const auto read = [done](error_code outcome, std::size_t) { done(outcome); };
+        if (read_body) {
+          http::async_read(stream, buffer, parser, read);
+        } else {
+          http::async_read_header(stream, buffer, parser, read);
+        }
       },
       close, deadline);
   // A TLS peer that closes without close_notify after a complete response has still answered.
-  if (failed && !(failed == asio::ssl::error::stream_truncated && parser.is_done())) {
+  const bool answered = read_body ? parser.is_done() : parser.is_header_done();
+  if (failed && !(failed == asio::ssl::error::stream_truncated && answered)) {
     return call.failure(failure_kind::io_failed, "reading the response of " + request.to.authority(), failed);
   }
   close();
@@ -206,15 +218,17 @@ http_result<http_response> send_tls(exchange& call, const http_request& request,
   asio::ssl::context context(asio::ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
   context.set_verify_mode(asio::ssl::verify_peer);
+  const auto& options = call.options();
   error_code failed;
-  if (call.options().ca_file.empty()) {
+  if (options.ca_file.empty() || options.system_store_with_ca_file) {
     context.set_default_verify_paths(failed);
-  } else {
-    context.load_verify_file(call.options().ca_file, failed);
+  }
+  if (!failed && !options.ca_file.empty()) {
+    context.load_verify_file(options.ca_file, failed);
   }
   if (failed) {
     return http_failure{failure_kind::invalid_request,
-                        "cannot load the trusted certificates " + call.options().ca_file + ": " + failed.message()};
+                        "cannot load the trusted certificates " + options.ca_file + ": " + failed.message()};
   }
 
   asio::ssl::stream<tcp::socket> stream(call.io(), context);

@@ -1,5 +1,5 @@
 // One HTTP/1.1 exchange over TCP, or TLS with the peer's certificate verified: what the OpenAI-compatible agent sends
-// to its model and what folio-server's webhooks will send to their receivers. Boost.Beast and Asio stay in
+// to its model and what folio-server's webhooks send to their receivers. Boost.Beast and Asio stay in
 // https_client.cpp, so including this header costs nothing. Every exchange opens its own connection.
 #pragma once
 
@@ -41,7 +41,7 @@ struct http_request {
 struct http_response {
   int status = 0;
   header_list headers;
-  std::string body;
+  std::string body; // empty when client_options::read_body is false
 
   // The first header of that name (case-insensitive), or nullopt.
   [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
@@ -52,8 +52,17 @@ struct client_options {
   std::chrono::milliseconds connect_timeout{10'000};
   // Sending the request and reading the whole response.
   std::chrono::milliseconds request_timeout{60'000};
+  // The whole exchange, name resolution included, when one attempt has a budget of its own (a webhook's timeout);
+  // it ends whichever of the two timeouts above would end later.
+  std::optional<std::chrono::milliseconds> total_timeout;
   // PEM file of the certificate authorities to trust; empty: the system's store (OpenSSL's default paths).
   std::string ca_file;
+  // With a ca_file: trust the system's store as well, so a private authority is added to the public ones rather than
+  // replacing them (webhook receivers are mostly public, a few behind a company's own CA).
+  bool system_store_with_ca_file = false;
+  // False: the status line and headers are read and the body is left unread (its size no longer matters), for a
+  // caller to whom only the status means something.
+  bool read_body = true;
   std::size_t max_response_bytes = std::size_t{32} << 20U;
   std::string user_agent = "folio";
 };

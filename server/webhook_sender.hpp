@@ -1,7 +1,8 @@
-// POSTs one webhook message over HTTP or HTTPS with Boost.Beast, within a deadline. The OpenAI agent plugin has its
-// own Beast client for its endpoint; this one is the server's, small and blocking: the webhook dispatcher's own
-// threads call it, never a Pistache I/O thread.
+// POSTs one webhook message over HTTP or HTTPS with folio::https_client (net/), within one deadline per attempt.
+// Blocking: the webhook dispatcher's own threads call it, never a Pistache I/O thread.
 #pragma once
+
+#include "https_client.hpp"
 
 #include <folio/webhook.hpp>
 
@@ -15,13 +16,15 @@ namespace folio_server {
 struct post_outcome {
   // The endpoint's HTTP status; 0 when there was no answer (refused, unreachable, timed out, TLS failure).
   int status = 0;
-  // Why there was no answer, or the status line's reason; never the request's headers (they hold the signature).
+  // Why there was no answer, or the status; never the request's headers (they hold the signature) nor the URL's path
+  // and query (they may hold the receiver's token).
   std::string error;
 };
 
 class webhook_sender {
 public:
-  // `ca_file`: certificates trusted for https endpoints besides the system's (a private CA); empty for none.
+  // `timeout`: the whole attempt, name resolution to the answer's status. `ca_file`: certificates trusted for https
+  // endpoints besides the system's (a private CA); empty for none.
   webhook_sender(std::chrono::milliseconds timeout, std::string ca_file);
 
   [[nodiscard]] post_outcome post(const folio::webhook_endpoint& endpoint,
@@ -29,8 +32,7 @@ public:
                                   const std::string& body) const;
 
 private:
-  std::chrono::milliseconds timeout_;
-  std::string ca_file_;
+  folio_net::client_options options_;
 };
 
 } // namespace folio_server

@@ -21,22 +21,12 @@
 
 namespace {
 
-using folio_server_test::header_list;
-using folio_server_test::http_connection;
-using folio_server_test::http_response;
-using folio_server_test::server_process;
+// The harness of tests/server: server_process, http_connection and the API call helpers.
+using namespace folio_server_test;
 
 server_process& shared_server() {
   static server_process server(server_process::environment{{"FOLIO_WORKERS", "2"}, {"FOLIO_OFFICE_PROCESSES", "2"}});
   return server;
-}
-
-header_list auth(const std::string& key) {
-  return {{"Authorization", "Bearer " + key}};
-}
-
-header_list json_headers(const std::string& key) {
-  return {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}};
 }
 
 // "http://127.0.0.1:PORT/files/…?…" → "/files/…?…"
@@ -45,15 +35,9 @@ std::string target_of(const server_process& server, const std::string& url) {
   return url.substr(server.base_url().size());
 }
 
-std::string run_command(const std::string& command) {
-  std::string printed;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  char chunk[4096];
-  while (const auto got = std::fread(chunk, 1, sizeof chunk, pipe)) {
-    printed.append(chunk, got);
-  }
-  ::pclose(pipe);
-  return printed;
+// What a command printed, standard output and error together.
+std::string printed_by(const std::string& command) {
+  return run_command(command).first;
 }
 
 // Writes bytes to a file of the scratch directory and answers its path.
@@ -70,7 +54,7 @@ struct made_run {
 };
 
 made_run generate(http_connection& client, const std::string& key, const std::string& endpoint, nlohmann::json body) {
-  const auto answer = client.request("POST", endpoint, json_headers(key), body.dump());
+  const auto answer = post_json(client, endpoint, key, body);
   INFO(answer.body);
   REQUIRE(answer.status == 200);
   REQUIRE(answer.json()["status"] == "completed");
@@ -84,7 +68,7 @@ http_response fetch(http_connection& client, const server_process& server, const
 
 http_response export_run(http_connection& client, const std::string& key, const std::string& run,
                          const nlohmann::json& body) {
-  return client.request("POST", "/runs/" + run + "/export", json_headers(key), body.dump());
+  return post_json(client, "/runs/" + run + "/export", key, body);
 }
 
 std::string quoted_hash(const std::string& bytes) {
@@ -104,7 +88,7 @@ std::pair<std::uint32_t, std::uint32_t> png_size(const std::string& bytes) {
 }
 
 int pdf_pages(const std::string& path) {
-  const auto info = run_command("pdfinfo " + path);
+  const auto info = printed_by("pdfinfo " + path);
   std::smatch found;
   REQUIRE(std::regex_search(info, found, std::regex(R"(Pages:\s+([0-9]+))")));
   return std::stoi(found[1]);
@@ -112,22 +96,22 @@ int pdf_pages(const std::string& path) {
 
 // The text of an OpenDocument file's content.xml, tags removed.
 std::string open_document_text(const std::string& path) {
-  return run_command("/usr/bin/python3 -c 'import sys, re, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
-                     "print(z.read(\"mimetype\").decode()); "
-                     "print(re.sub(\"<[^>]+>\", \"\", z.read(\"content.xml\").decode()))' " +
-                     path);
+  return printed_by("/usr/bin/python3 -c 'import sys, re, zipfile; z = zipfile.ZipFile(sys.argv[1]); "
+                    "print(z.read(\"mimetype\").decode()); "
+                    "print(re.sub(\"<[^>]+>\", \"\", z.read(\"content.xml\").decode()))' " +
+                    path);
 }
 
 std::string docx_text(const std::string& path) {
-  return run_command("/usr/bin/python3 -c 'import sys, docx; "
-                     "print(\"\\n\".join(p.text for p in docx.Document(sys.argv[1]).paragraphs))' " +
-                     path);
+  return printed_by("/usr/bin/python3 -c 'import sys, docx; "
+                    "print(\"\\n\".join(p.text for p in docx.Document(sys.argv[1]).paragraphs))' " +
+                    path);
 }
 
 std::string xlsx_sheets(const std::string& path) {
-  return run_command("/usr/bin/python3 -c 'import sys, openpyxl; "
-                     "print(\"|\".join(openpyxl.load_workbook(sys.argv[1]).sheetnames))' " +
-                     path);
+  return printed_by("/usr/bin/python3 -c 'import sys, openpyxl; "
+                    "print(\"|\".join(openpyxl.load_workbook(sys.argv[1]).sheetnames))' " +
+                    path);
 }
 
 // One run of each format, made once for the cases that only read them.
@@ -324,7 +308,7 @@ TEST_CASE("exports every pair API.md allows, each one readable as its format", "
       if (to == "pdf") {
         CHECK(file.header("content-type") == "application/pdf");
         CHECK(pdf_pages(path) > 0);
-        CHECK(run_command("pdftotext " + path + " -").find(from.text) != std::string::npos);
+        CHECK(printed_by("pdftotext " + path + " -").find(from.text) != std::string::npos);
       } else if (to == "png") {
         CHECK(file.header("content-type") == "image/png");
         const auto [width, height] = png_size(file.body);
@@ -498,10 +482,10 @@ TEST_CASE("stores an edited document, and the next turn starts from it", "[serve
   const auto original = fetch(*client, server, run.download_url).body;
   const auto path = saved(scratch, "original.docx", original);
   const auto edited_path = (scratch.path() / "edited.docx").string();
-  const auto edit_output = run_command("/usr/bin/python3 -c 'import sys, docx; d = docx.Document(sys.argv[1]); "
-                                       "d.add_paragraph(\"Appendix Zeta\"); d.add_paragraph(\"Edited by a person.\"); "
-                                       "d.save(sys.argv[2])' " +
-                                       path + " " + edited_path);
+  const auto edit_output = printed_by("/usr/bin/python3 -c 'import sys, docx; d = docx.Document(sys.argv[1]); "
+                                      "d.add_paragraph(\"Appendix Zeta\"); d.add_paragraph(\"Edited by a person.\"); "
+                                      "d.save(sys.argv[2])' " +
+                                      path + " " + edited_path);
   INFO(edit_output);
   const auto edited = folio_server_test::read_text(edited_path);
   REQUIRE(edited.size() > 1000);

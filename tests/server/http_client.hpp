@@ -1,5 +1,6 @@
 // A small HTTP/1.1 client over a plain socket, enough to drive folio-server as any client would: keep-alive
-// connections, Content-Length and chunked bodies (Server-Sent Events), and a view of the connection it used.
+// connections, Content-Length and chunked bodies (Server-Sent Events), and a view of the connection it used; and the
+// headers and JSON requests of API calls made with a key.
 #pragma once
 
 #include <arpa/inet.h>
@@ -192,5 +193,23 @@ private:
   int connections_ = 0;
   std::string buffer_;
 };
+
+// The headers of a request made with an API key.
+inline header_list auth(const std::string& key) {
+  return {{"Authorization", "Bearer " + key}};
+}
+
+// The headers of a request made with an API key that sends a JSON body.
+inline header_list json_headers(const std::string& key) {
+  return {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}};
+}
+
+// POSTs `body` as JSON with an API key, and `extra` headers after the key's.
+inline http_response post_json(http_connection& client, const std::string& target, const std::string& key,
+                               const nlohmann::json& body, const header_list& extra = {}) {
+  auto headers = json_headers(key);
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  return client.request("POST", target, headers, body.dump());
+}
 
 } // namespace folio_server_test

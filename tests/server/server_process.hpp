@@ -1,5 +1,6 @@
 // A real folio-server process for a test: `serve` on a port the system picks, a data directory of its own, the
-// build's plugins, settings through FOLIO_* environment variables, its output kept in a file the test can read.
+// build's plugins, settings through FOLIO_* environment variables, its output kept in a file the test can read. The
+// one harness of the server's end-to-end tests (tests/server, tests/files).
 #pragma once
 
 #include "http_client.hpp"
@@ -10,6 +11,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -20,6 +22,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace folio_server_test {
@@ -29,6 +32,19 @@ inline std::string read_text(const std::filesystem::path& file) {
   std::stringstream text;
   text << input.rdbuf();
   return text.str();
+}
+
+// Runs a shell command; answers what it printed (standard output and error together) and its exit code (-1 when it
+// did not exit).
+inline std::pair<std::string, int> run_command(const std::string& command) {
+  std::string printed;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  char chunk[4096];
+  while (const auto got = std::fread(chunk, 1, sizeof chunk, pipe)) {
+    printed.append(chunk, got);
+  }
+  const int status = ::pclose(pipe);
+  return {printed, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
 class server_process {
@@ -112,15 +128,7 @@ public:
 
   // Runs `folio-server ARGS` on this server's data directory and answers its standard output and exit code.
   [[nodiscard]] std::pair<std::string, int> admin(const std::string& arguments) const {
-    const auto command = std::string(FOLIO_SERVER) + " " + arguments + " --data-dir " + data_dir_.string() + " 2>&1";
-    std::string output;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    char chunk[4096];
-    while (const auto got = std::fread(chunk, 1, sizeof chunk, pipe)) {
-      output.append(chunk, got);
-    }
-    const int status = ::pclose(pipe);
-    return {output, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+    return run_command(std::string(FOLIO_SERVER) + " " + arguments + " --data-dir " + data_dir_.string());
   }
 
 private:

@@ -14,29 +14,12 @@
 
 namespace {
 
-using folio_server_test::header_list;
-using folio_server_test::http_connection;
-using folio_server_test::http_response;
-using folio_server_test::server_process;
+// The harness of tests/server: server_process, http_connection and the API call helpers.
+using namespace folio_server_test;
 
 server_process& shared_server() {
   static server_process server(server_process::environment{{"FOLIO_WORKERS", "2"}, {"FOLIO_OFFICE_PROCESSES", "1"}});
   return server;
-}
-
-header_list json_headers(const std::string& key) {
-  return {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}};
-}
-
-header_list auth(const std::string& key) {
-  return {{"Authorization", "Bearer " + key}};
-}
-
-http_response post_json(http_connection& client, const std::string& target, const std::string& key,
-                        const nlohmann::json& body, header_list extra = {}) {
-  auto headers = json_headers(key);
-  headers.insert(headers.end(), extra.begin(), extra.end());
-  return client.request("POST", target, headers, body.dump());
 }
 
 // Polls a task until it ends, checking on the way that progress never goes back.
@@ -67,18 +50,10 @@ std::string sheet_names(const server_process& server, const std::string& downloa
   const std::string hash = found[1];
   const auto blob = server.data_dir() / "blobs" / hash.substr(0, 2) / hash;
   REQUIRE(std::filesystem::exists(blob));
-  const auto command =
+  const std::string print_sheet_names =
       "/usr/bin/python3 -c 'import sys, openpyxl; print(\"|\".join(openpyxl.load_workbook(open(sys.argv[1], \"rb\"))"
-      ".sheetnames))' " +
-      blob.string() + " 2>&1";
-  std::string printed;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char chunk[4096];
-  while (const auto got = std::fread(chunk, 1, sizeof chunk, pipe)) {
-    printed.append(chunk, got);
-  }
-  ::pclose(pipe);
-  return printed;
+      ".sheetnames))' ";
+  return run_command(print_sheet_names + blob.string()).first;
 }
 
 bool is_id(const nlohmann::json& value, const std::string& prefix) {
@@ -558,13 +533,8 @@ TEST_CASE("the first start prints a key and a curl command that works as printed
   const auto command = found[0].str();
   CHECK(command.find("/excel/generate") != std::string::npos);
   CHECK(command.find(R"("prompt": "Create a Q3 sales report")") != std::string::npos);
-  std::string printed;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char chunk[4096];
-  while (const auto got = std::fread(chunk, 1, sizeof chunk, pipe)) {
-    printed.append(chunk, got);
-  }
-  CHECK(::pclose(pipe) == 0);
+  const auto [printed, exit_code] = run_command(command);
+  CHECK(exit_code == 0);
   INFO(printed);
   const auto answer = nlohmann::json::parse(printed, nullptr, false);
   CHECK(answer["status"] == "completed");

@@ -13,6 +13,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -151,12 +152,61 @@ def free_port():
         return probe.getsockname()[1]
 
 
-class Receiver:
-    """A webhook endpoint: records every POST (headers, body) and answers the next status of `answers` (then 200)."""
+class Authority:
+    """A certificate authority made at test time with the openssl command line, and server certificates: signed by it,
+    or signing themselves (no authority vouches for those)."""
 
-    def __init__(self, port=0, answers=()):
+    def __init__(self):
+        self.directory = tempfile.mkdtemp(prefix="folio-ca-")
+        self.certificate = self._file("ca.pem")
+        self._issued = 0
+        self._openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                      "-days", "2", "-subj", "/CN=folio test CA", "-keyout", self._file("ca.key"),
+                      "-out", self.certificate)
+
+    def issue(self, dns_name):
+        """(certificate, key) for `dns_name` and 127.0.0.1, signed by this authority."""
+        stem = self._stem("server")
+        with open(stem + ".ext", "w", encoding="utf-8") as extensions:
+            extensions.write(f"subjectAltName=DNS:{dns_name},IP:127.0.0.1\n")
+        self._openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                      "-subj", f"/CN={dns_name}", "-keyout", stem + ".key", "-out", stem + ".csr")
+        self._openssl("x509", "-req", "-days", "2", "-in", stem + ".csr", "-CA", self.certificate,
+                      "-CAkey", self._file("ca.key"), "-CAcreateserial", "-extfile", stem + ".ext",
+                      "-out", stem + ".pem")
+        return stem + ".pem", stem + ".key"
+
+    def self_signed(self, dns_name):
+        """(certificate, key) for `dns_name` that signs itself."""
+        stem = self._stem("self")
+        self._openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                      "-days", "2", "-subj", f"/CN={dns_name}", "-addext", f"subjectAltName=DNS:{dns_name}",
+                      "-keyout", stem + ".key", "-out", stem + ".pem")
+        return stem + ".pem", stem + ".key"
+
+    def remove(self):
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _stem(self, kind):
+        self._issued += 1
+        return self._file(f"{kind}-{self._issued}")
+
+    def _file(self, name):
+        return os.path.join(self.directory, name)
+
+    @staticmethod
+    def _openssl(*arguments):
+        subprocess.run(["openssl", *arguments], check=True, capture_output=True)
+
+
+class Receiver:
+    """A webhook endpoint: records every POST (headers, body) and answers the next status of `answers` (then 200).
+    With `tls` (certificate, key) it speaks HTTPS as localhost, and records the server name each client sent."""
+
+    def __init__(self, port=0, answers=(), tls=None):
         self.deliveries = queue.Queue()
         self.answers = list(answers)
+        self.server_names = []
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -172,9 +222,21 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                pass  # a refused TLS handshake is the point of some tests
+
+        self.server = Server(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hooks/folio?team=7"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda _socket, name, _context: receiver.server_names.append(name)
+            # The handshake happens in the request's own thread, so a refused one does not hold up the next client.
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True,
+                                                     do_handshake_on_connect=False)
+            self.url = f"https://localhost:{self.port}/hooks/folio?team=7"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def next(self, timeout=120):

@@ -143,6 +143,84 @@ class WebhookTests(unittest.TestCase):
         self.assertEqual(len(after["items"]), len(before["items"]))
 
 
+class HttpsWebhookTests(unittest.TestCase):
+    """https endpoints: the server trusts a certificate authority made here (webhook_ca_file) besides the system's, and
+    checks that the receiver's certificate names the URL's host. One attempt only, so a refused endpoint is given up at
+    once and its log line says why."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.authority = folio_e2e.Authority()
+        cls.server = folio_e2e.Server(SERVER, env={"FOLIO_WEBHOOK_CA_FILE": cls.authority.certificate,
+                                                   "FOLIO_WEBHOOK_ATTEMPTS": "1",
+                                                   "FOLIO_WEBHOOK_TIMEOUT": "5s"}).start()
+        cls.secret = cls.server.webhook_secret()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.remove()
+        cls.authority.remove()
+
+    def generate(self, webhook_url):
+        status, answer = self.server.json("POST", "/excel/generate",
+                                          {"prompt": "Create a Q3 sales report", "webhook_url": webhook_url})
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["status"], "completed")
+        return answer
+
+    def attempt_logged(self, task_id, timeout=60):
+        """The webhook log line of the task's first attempt."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for line in list(self.server.output):
+                if line.startswith("{") and f'"task_id":"{task_id}"' in line and '"outcome"' in line:
+                    return json.loads(line)
+            time.sleep(0.2)
+        self.fail(f"no webhook attempt logged for {task_id}")
+
+    def test_an_https_endpoint_with_a_certificate_of_the_trusted_authority_gets_the_signed_delivery(self):
+        receiver = folio_e2e.Receiver(tls=self.authority.issue("localhost"))
+        try:
+            self.assertTrue(receiver.url.startswith("https://localhost:"))
+            answer = self.generate(receiver.url)
+            delivery = receiver.next()
+        finally:
+            receiver.close()
+        self.assertEqual(delivery["path"], "/hooks/folio?team=7")
+        self.assertTrue(folio_e2e.verify_signature(self.secret, delivery))
+        payload = json.loads(delivery["body"])
+        self.assertEqual(payload["type"], "task.completed")
+        self.assertEqual(payload["data"]["task_id"], answer["task_id"])
+        # The client named the host it meant (SNI), which is what the certificate was checked against.
+        self.assertIn("localhost", receiver.server_names)
+        logged = self.attempt_logged(answer["task_id"])
+        self.assertEqual(logged["outcome"], "delivered")
+        self.assertEqual(logged["host"], "localhost")
+        self.assertNotIn(self.secret, "".join(self.server.output))
+
+    def refused_attempt(self, identity):
+        """The log line of an attempt at a receiver presenting `identity`, which must get no delivery."""
+        receiver = folio_e2e.Receiver(tls=identity)
+        try:
+            answer = self.generate(receiver.url)
+            logged = self.attempt_logged(answer["task_id"])
+            self.assertTrue(receiver.deliveries.empty())
+        finally:
+            receiver.close()
+        self.assertEqual(logged["outcome"], "abandoned")
+        self.assertNotIn("/hooks/folio", logged["detail"])
+        return logged
+
+    def test_an_https_endpoint_whose_certificate_nobody_trusted_signed_gets_nothing(self):
+        logged = self.refused_attempt(self.authority.self_signed("localhost"))
+        self.assertIn("certificate was refused", logged["detail"])
+
+    def test_an_https_endpoint_with_a_certificate_for_another_host_gets_nothing(self):
+        # The certificate names receiver.example and 127.0.0.1, not localhost.
+        logged = self.refused_attempt(self.authority.issue("receiver.example"))
+        self.assertIn("hostname mismatch", logged["detail"])
+
+
 if __name__ == "__main__":
     SERVER = sys.argv.pop(1)
     unittest.main(verbosity=2)
