@@ -180,7 +180,7 @@ void download_run(server_app& app, const request_context& request, const respond
     return;
   }
   const auto now = app.clock().now();
-  auto found = app.store().get_run(request.org_id(), id.value(), now);
+  auto found = app.store().get_run_summary(request.org_id(), id.value(), now);
   if (!found) {
     answer->error(found.error());
     return;

@@ -62,7 +62,7 @@ public:
       return;
     }
     const auto now = app_.clock().now();
-    auto after = app_.store().get_run(request.org_id(), id.value(), now);
+    auto after = app_.store().get_run_summary(request.org_id(), id.value(), now);
     if (!after) {
       answer->error(after.error());
       return;

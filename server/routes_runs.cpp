@@ -60,7 +60,7 @@ void get_run(server_app& app, const request_context& request, const responder_pt
     return;
   }
   const auto now = app.clock().now();
-  auto found = app.store().get_run(request.org_id(), id.value(), now);
+  auto found = app.store().get_run_summary(request.org_id(), id.value(), now);
   if (!found) {
     answer->error(found.error());
     return;
@@ -81,7 +81,7 @@ void list_run_tasks(server_app& app, const request_context& request, const respo
     return;
   }
   const auto now = app.clock().now();
-  auto owner = app.store().get_run(request.org_id(), id.value(), now);
+  auto owner = app.store().get_run_summary(request.org_id(), id.value(), now);
   if (!owner) {
     answer->error(owner.error());
     return;
