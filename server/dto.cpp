@@ -66,7 +66,7 @@ folio::result<nlohmann::json> present_task(server_app& app, const folio::task& s
   if (subject.status != folio::task_status::completed) {
     return task_json(app, subject, std::nullopt, {}, now);
   }
-  auto owner = app.store().get_run(subject.org, subject.run, now);
+  auto owner = app.store().get_run_summary(subject.org, subject.run, now);
   if (!owner) {
     return owner.error();
   }

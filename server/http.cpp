@@ -127,7 +127,7 @@ folio::result<folio::run> find_run(server_app& app, const request_context& reque
   if (!id) {
     return id.error();
   }
-  return app.store().get_run(request.org_id(), id.value(), now);
+  return app.store().get_run_summary(request.org_id(), id.value(), now);
 }
 
 folio::result<nlohmann::json> json_object_body(const request_context& request) {

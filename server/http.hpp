@@ -83,8 +83,8 @@ folio::result<Id> path_id(const request_context& request, const std::string& nam
 
 class server_app;
 
-// The run the path's run_id names, if the caller's organization owns it: not_found for a malformed id, an unknown run
-// and another organization's run alike.
+// The run the path's run_id names, if the caller's organization owns it, read without its agent state (no route shows
+// it): not_found for a malformed id, an unknown run and another organization's run alike.
 folio::result<folio::run> find_run(server_app& app, const request_context& request, folio::timestamp now);
 
 // The body of a JSON request: 415 unsupported_media_type unless Content-Type is application/json, 400 invalid_json

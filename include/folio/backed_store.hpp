@@ -16,6 +16,7 @@
 //   queued_task_count()
 //   run_by_id, insert_run, update_run   updates take the whole row; a database may write only the columns that
 //                                       changed since the transaction read it
+//   run_summary_by_id                   the run with an empty agent state
 //   runs_page(org, filter, before, count, now)   newest first, filter status as effective_run_status() at `now`
 //   task_by_id, insert_task, update_task, tasks_page(run, before, count)  newest first
 //   next_claimable_task()               the oldest queued task of a run with no earlier unfinished task
@@ -274,6 +275,15 @@ public:
     [[maybe_unused]] const auto tx = reading();
     FOLIO_TRY_ROWS(found, owned_run(org, id));
     return present(found, now);
+  }
+
+  result<run> get_run_summary(const org_id& org, const run_id& id, timestamp now) override {
+    [[maybe_unused]] const auto tx = reading();
+    FOLIO_TRY_ROWS(found, rows_.run_summary_by_id(id));
+    if (!found || found->org != org) {
+      return fail(errc::not_found, "no such run", "run_id");
+    }
+    return present(std::move(*found), now);
   }
 
   result<page<run>> list_runs(const org_id& org, const run_filter& filter, const page_request<run_id>& request,

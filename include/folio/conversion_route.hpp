@@ -121,7 +121,10 @@ public:
   [[nodiscard]] std::string version() const {
     std::string joined;
     for (const auto& step : steps_) {
-      joined += (joined.empty() ? "" : "+") + step.via->version();
+      if (!joined.empty()) {
+        joined += '+';
+      }
+      joined += step.via->version();
     }
     return joined;
   }

@@ -93,6 +93,13 @@ public:
   result<std::size_t> queued_task_count() { return queued_.size(); }
 
   result<std::optional<run>> run_by_id(const run_id& id) { return find(runs_, id); }
+  result<std::optional<run>> run_summary_by_id(const run_id& id) {
+    auto found = find(runs_, id);
+    if (found) {
+      found->state = agent_state{};
+    }
+    return found;
+  }
   result<void> insert_run(const run& created) {
     runs_.emplace(created.id, created);
     return success();

@@ -59,7 +59,8 @@ public:
   // API.md does not allow, naming the allowed targets), plugin_not_found (no converter at hand makes it).
   result<export_plan> plan(const org_id& org, const run_id& id, std::string_view target,
                            const nlohmann::json& options) {
-    auto found = store_.get_run(org, id, clock_.now());
+    // The summary: an export never needs the agent state, and a cache hit should not pay for reading it.
+    auto found = store_.get_run_summary(org, id, clock_.now());
     if (!found) {
       return found.error();
     }

@@ -146,6 +146,9 @@ public:
 
   // Reads, scoped to an organization: another organization's id answers not_found, exactly like an unknown one.
   virtual result<run> get_run(const org_id& org, const run_id& id, timestamp now) = 0;
+  // The same run without its agent state (left empty), as a listing shows it: what answers about a run need. The
+  // state can be large, and reading it would be most of such a call's work.
+  virtual result<run> get_run_summary(const org_id& org, const run_id& id, timestamp now) = 0;
   // Listed runs carry no agent state (get_run has it): it can be large and no listing shows it.
   virtual result<page<run>> list_runs(const org_id& org, const run_filter& filter, const page_request<run_id>& request,
                                       timestamp now) = 0;

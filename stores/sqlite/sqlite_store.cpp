@@ -497,10 +497,11 @@ constexpr const char* run_columns =
     "expired_at, purged_at, document_hash, versions, changed_externally, agent_state, credits_used, duration_ms, "
     "turns, queued_tasks, running_tasks, last_finished_status, last_finished_turn, status";
 
-// Listings leave the agent state out: it can be large, and no listing shows it.
+// Listings and summaries leave the agent state out (NULL, read as an empty state): it can be large, and parsing it
+// would be most of the work of reading a run.
 constexpr const char* run_list_columns =
     "id, org_id, format, file_name, first_prompt, metadata, created_at, updated_at, last_activity_at, expires_at, "
-    "expired_at, purged_at, document_hash, versions, changed_externally, '{\"conversation\":[],\"memory\":{}}', "
+    "expired_at, purged_at, document_hash, versions, changed_externally, NULL, "
     "credits_used, duration_ms, turns, queued_tasks, running_tasks, last_finished_status, last_finished_turn, status";
 
 run read_run(const query& row) {
@@ -520,7 +521,9 @@ run read_run(const query& row) {
   held.document_hash = row.text(12);
   held.versions = static_cast<std::uint32_t>(row.integer(13));
   held.document_changed_externally = row.integer(14) != 0;
-  held.state = agent_state_from(row.text(15));
+  if (!row.is_null(15)) {
+    held.state = agent_state_from(row.text(15));
+  }
   held.credits_used = row.integer(16);
   held.duration_ms = row.integer(17);
   held.turns = static_cast<std::uint32_t>(row.integer(18));
@@ -889,6 +892,11 @@ public:
     static const std::string sql = std::string("SELECT ") + run_columns + " FROM runs WHERE id = ?";
     query statement(*db_, sql);
     return one_row<run>(statement.bind(id), [this](const query& row) { return remember_run(row); });
+  }
+  result<std::optional<run>> run_summary_by_id(const run_id& id) {
+    static const std::string sql = std::string("SELECT ") + run_list_columns + " FROM runs WHERE id = ?";
+    query statement(*db_, sql);
+    return one_row<run>(statement.bind(id), read_run);
   }
   result<void> insert_run(const run& created) {
     query statement(*db_, std::string("INSERT INTO runs (") + run_columns + ") VALUES (" + placeholders(24) + ")");

@@ -1092,3 +1092,44 @@ TEMPLATE_TEST_CASE("store loads a run by id alone, for a capability link", "[sto
   CHECK(w.store.load_run(w.ids.template next<folio::run_id>(), w.fixture.clock.now()).error() ==
         folio::errc::not_found);
 }
+
+TEMPLATE_TEST_CASE("store reads a run's summary: the run without its agent state, scoped to its organization",
+                   "[store][conformance]", FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  auto made = w.request("Create a Q3 sales report");
+  made.metadata = {{"customer", "42"}};
+  const auto outcome = w.submit(made);
+  REQUIRE(outcome);
+  const auto run = outcome.value().run_after.id;
+  const auto claimed = w.claim();
+  REQUIRE(claimed);
+  w.commit(*claimed, folio_conformance::hash_a, 84);
+
+  const auto full = w.get_run(run);
+  REQUIRE(full.state.memory.at("turn") == 1);
+  auto summary = w.store.get_run_summary(w.org, run, w.fixture.clock.now());
+  REQUIRE(summary);
+  CHECK(summary.value().state == folio::agent_state{});
+  // Everything else is the run as get_run reads it.
+  const auto& shown = summary.value();
+  CHECK(shown.id == full.id);
+  CHECK(shown.org == full.org);
+  CHECK(shown.format == full.format);
+  CHECK(shown.file_name == full.file_name);
+  CHECK(shown.first_prompt == full.first_prompt);
+  CHECK(shown.created_at == full.created_at);
+  CHECK(shown.updated_at == full.updated_at);
+  CHECK(shown.expires_at == full.expires_at);
+  CHECK(shown.turns == full.turns);
+  CHECK(shown.versions == full.versions);
+  CHECK(shown.credits_used == 84);
+  CHECK(shown.duration_ms == full.duration_ms);
+  CHECK(shown.status == folio::run_status::completed);
+  CHECK(shown.document_hash == folio_conformance::hash_a);
+  CHECK(shown.metadata.at("customer") == "42");
+
+  const auto other_org = w.add_org("globex");
+  CHECK(w.store.get_run_summary(other_org, run, w.fixture.clock.now()).error() == folio::errc::not_found);
+  CHECK(w.store.get_run_summary(w.org, w.ids.template next<folio::run_id>(), w.fixture.clock.now()).error() ==
+        folio::errc::not_found);
+}
