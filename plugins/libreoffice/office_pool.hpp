@@ -4,6 +4,8 @@
 // An office that has served its share of jobs or grown past a memory cap is recycled: a successor is started beside
 // it while it goes on serving, and takes its place once the successor answers and the office is free, so no caller
 // ever waits on a restart. Callers waiting for a free office form a bounded queue; past it they are refused at once.
+// An office may also keep documents parked for a later lease (see office_lease::park): they belong to its process, so
+// they go with it when it dies, overruns or is recycled, and are never touched through UNO after that.
 #pragma once
 
 #include "uno_text.hpp"
@@ -15,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <com/sun/star/frame/XDesktop2.hpp>
+#include <com/sun/star/lang/XComponent.hpp>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +57,9 @@ struct pool_stats {
   std::uint64_t timeouts = 0;  // offices killed because a job overran its deadline
   std::uint64_t rejected = 0;  // callers refused with queue_full
   std::uint64_t rss_bytes = 0; // the serving offices' resident memory, as measured after their last job
+  std::size_t kept = 0;        // documents parked in the serving offices
+  std::uint64_t kept_hits = 0;   // documents opened by taking a parked one instead of loading bytes
+  std::uint64_t kept_misses = 0; // documents loaded from bytes because no free office had them parked
   std::vector<pid_t> pids;     // the serving offices' soffice.bin processes
 };
 
@@ -82,6 +89,12 @@ public:
   folio::result<void> run(steady_clock::time_point deadline, const job& work);
   [[nodiscard]] bool lost() const noexcept { return pool_ == nullptr; }
 
+  // Leaves `document` open in the held office under `key` when the lease ends, for take_kept() to find, and returns
+  // the documents the caller must close in a job on this lease: the oldest parked ones past `capacity`, or `document`
+  // itself when the office cannot keep it (lost, dead, or about to be recycled, which would only strand it).
+  std::vector<css::uno::Reference<css::lang::XComponent>>
+  park(std::string key, css::uno::Reference<css::lang::XComponent> document, std::size_t capacity);
+
 private:
   friend class office_pool;
   office_lease(office_pool& pool, std::size_t slot) : pool_(&pool), slot_(slot) {}
@@ -109,6 +122,13 @@ public:
   // Holds a free office until the lease ends; conversion_timeout when none frees up by `wait_until`, queue_full as
   // for run().
   folio::result<office_lease> acquire(steady_clock::time_point wait_until);
+
+  // A free office holding a document parked under `key`, leased, with that document taken out of the park; nothing
+  // (at once, never waiting) when no free office has it.
+  struct kept_lease;
+  std::optional<kept_lease> take_kept(const std::string& key);
+  // Counts an open that took a parked document (hit) or loaded bytes (miss), for stats().
+  void count_kept(bool hit);
 
   [[nodiscard]] pool_stats stats();
 
@@ -151,9 +171,16 @@ private:
   std::uint64_t crashes_ = 0;
   std::uint64_t timeouts_ = 0;
   std::uint64_t rejected_ = 0;
+  std::uint64_t kept_hits_ = 0;
+  std::uint64_t kept_misses_ = 0;
   std::atomic<bool> stopping_ = false; // read by connect() without the mutex
   std::jthread watchdog_;
   std::jthread restarter_;
+};
+
+struct office_pool::kept_lease {
+  office_lease lease;
+  css::uno::Reference<css::lang::XComponent> document;
 };
 
 } // namespace folio_libreoffice

@@ -4,9 +4,11 @@
 #include "document_tools.hpp"
 
 #include <folio/clock.hpp>
+#include <folio/digest.hpp>
 #include <folio/json_schema.hpp>
 
 #include <com/sun/star/container/NoSuchElementException.hpp>
+#include <com/sun/star/frame/XModel.hpp>
 #include <com/sun/star/frame/XStorable.hpp>
 #include <com/sun/star/lang/DisposedException.hpp>
 #include <com/sun/star/lang/IllegalArgumentException.hpp>
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 namespace folio_libreoffice {
 namespace {
@@ -27,6 +30,11 @@ const document_tools& tools_for(folio::document_format format) {
   case folio::document_format::powerpoint: return presentation_tools();
   }
   return spreadsheet_tools();
+}
+
+// What a parked document is found by: the exact bytes it was saved as, and their format.
+std::string kept_key(std::string_view bytes, std::string_view source) {
+  return folio::sha256_hex(bytes) + "." + std::string(source);
 }
 
 folio::duration positive_milliseconds(const nlohmann::json& config, const char* key, folio::duration fallback,
@@ -69,20 +77,47 @@ folio::result<void> run_guarded(office_lease& lease, folio::duration deadline, B
 class office_editor final : public folio::editor {
 public:
   office_editor(office_lease lease, temporary_directory directory, const document_tools& tools,
-                folio::duration deadline)
-      : lease_(std::move(lease)), directory_(std::move(directory)), tools_(tools), deadline_(deadline) {}
+                folio::duration deadline, std::size_t keep_documents, document_ref document = {})
+      : lease_(std::move(lease)), directory_(std::move(directory)), tools_(tools), deadline_(deadline),
+        keep_documents_(keep_documents), document_(std::move(document)) {}
 
   office_editor(const office_editor&) = delete;
   office_editor& operator=(const office_editor&) = delete;
 
   ~office_editor() override {
-    if (document_.is()) {
-      // The document lives in the office, not here: it must be closed there, or the office keeps its memory.
+    if (!document_.is()) {
+      return;
+    }
+    // The document lives in the office, not here: it must be closed there, or the office keeps its memory. One that
+    // is exactly what save() last returned may stay open instead, parked for the turn that opens those bytes.
+    std::vector<document_ref> to_close{document_};
+    if (!saved_key_.empty()) {
+      to_close = lease_.park(saved_key_, document_, keep_documents_);
+    }
+    if (!to_close.empty()) {
       (void)run_guarded(lease_, 10s, [&](job_context&) -> folio::result<void> {
-        const document_closer closer(document_);
+        for (auto& each : to_close) {
+          const document_closer closer(std::move(each));
+        }
         return folio::success();
       });
     }
+  }
+
+  // Whether the office still answers for a document taken from its park: a parked document is only as alive as
+  // the office that keeps it, which may have died since without the pool having seen it yet.
+  // A live document always answers getURL(), so any failure means a broken office, which the pool then replaces.
+  folio::result<void> check_kept() {
+    return lease_.run(steady_clock::now() + deadline_, [&](job_context& context) -> folio::result<void> {
+      try {
+        const css::uno::Reference<css::frame::XModel> model(document_, css::uno::UNO_QUERY_THROW);
+        (void)model->getURL();
+        return folio::success();
+      } catch (const css::uno::Exception& failure) {
+        context.office_lost = true;
+        return folio::fail(folio::errc::converter_crashed, to_utf8(failure.Message));
+      }
+    });
   }
 
   folio::result<void> load(std::string_view bytes) {
@@ -139,6 +174,8 @@ public:
       problem.message = tool->name + ": " + problem.message;
       return problem;
     }
+    // From here the document may differ from the bytes save() returned, so it may no longer be parked under them.
+    saved_key_.clear();
     nlohmann::json answer;
     auto ran = run_guarded(lease_, deadline_, [&](job_context&) -> folio::result<void> {
       auto outcome = tool->run(document_, arguments);
@@ -188,7 +225,11 @@ public:
     if (!file) {
       return folio::fail(folio::errc::plugin_error, "LibreOffice wrote no " + std::string(tools_.source));
     }
-    return std::move(bytes).str();
+    auto saved = std::move(bytes).str();
+    if (keep_documents_ > 0) {
+      saved_key_ = kept_key(saved, tools_.source);
+    }
+    return saved;
   }
 
 private:
@@ -205,13 +246,16 @@ private:
   temporary_directory directory_;
   const document_tools& tools_;
   folio::duration deadline_;
+  std::size_t keep_documents_;
   document_ref document_;
+  std::string saved_key_; // set by a save() with no tool call since: the document is exactly those bytes
 };
 
 class office_editor_factory final : public folio::editor_factory {
 public:
-  office_editor_factory(std::shared_ptr<office_pool> pool, folio::duration deadline, folio::duration open_wait)
-      : pool_(std::move(pool)), deadline_(deadline), open_wait_(open_wait) {}
+  office_editor_factory(std::shared_ptr<office_pool> pool, folio::duration deadline, folio::duration open_wait,
+                        std::size_t keep_documents)
+      : pool_(std::move(pool)), deadline_(deadline), open_wait_(open_wait), keep_documents_(keep_documents) {}
 
   folio::result<std::unique_ptr<folio::editor>> open(folio::document_format format, std::string_view bytes) override {
     const auto& tools = tools_for(format);
@@ -219,6 +263,13 @@ public:
       if (auto container = check_container(bytes, tools.source); !container) {
         return container.error();
       }
+    }
+    if (keep_documents_ > 0 && !bytes.empty()) {
+      if (auto kept = open_kept(tools, bytes)) {
+        pool_->count_kept(true);
+        return kept;
+      }
+      pool_->count_kept(false);
     }
     auto directory = temporary_directory::make();
     if (!directory) {
@@ -228,8 +279,8 @@ public:
     if (!lease) {
       return lease.error();
     }
-    auto made =
-        std::make_unique<office_editor>(std::move(lease).value(), std::move(directory).value(), tools, deadline_);
+    auto made = std::make_unique<office_editor>(std::move(lease).value(), std::move(directory).value(), tools,
+                                                deadline_, keep_documents_);
     if (auto loaded = made->load(bytes); !loaded) {
       return loaded.error();
     }
@@ -237,9 +288,29 @@ public:
   }
 
 private:
+  // An editor on the document a free office keeps parked under these bytes, or null: none is parked, its office is
+  // busy, or the office was lost (then the bytes are loaded elsewhere, as if nothing had been parked).
+  std::unique_ptr<office_editor> open_kept(const document_tools& tools, std::string_view bytes) {
+    auto kept = pool_->take_kept(kept_key(bytes, tools.source));
+    if (!kept) {
+      return nullptr;
+    }
+    auto directory = temporary_directory::make();
+    if (!directory) {
+      return nullptr;
+    }
+    auto made = std::make_unique<office_editor>(std::move(kept->lease), std::move(directory).value(), tools,
+                                                deadline_, keep_documents_, std::move(kept->document));
+    if (!made->check_kept()) {
+      return nullptr;
+    }
+    return made;
+  }
+
   std::shared_ptr<office_pool> pool_;
   folio::duration deadline_;
   folio::duration open_wait_;
+  std::size_t keep_documents_;
 };
 
 } // namespace
@@ -252,7 +323,16 @@ folio::result<std::unique_ptr<folio::editor_factory>> make_libreoffice_editor_fa
   if (problem) {
     return *problem;
   }
-  return std::make_unique<office_editor_factory>(std::move(pool), deadline, open_wait);
+  std::size_t keep_documents = 1;
+  if (config.contains("keep_documents")) {
+    const auto& value = config["keep_documents"];
+    if (!value.is_number_integer() || value.get<std::int64_t>() < 0 || value.get<std::int64_t>() > 16) {
+      return folio::fail(folio::errc::invalid_argument, "'keep_documents' is an integer from 0 to 16",
+                         "keep_documents");
+    }
+    keep_documents = value.get<std::size_t>();
+  }
+  return std::make_unique<office_editor_factory>(std::move(pool), deadline, open_wait, keep_documents);
 }
 
 } // namespace folio_libreoffice

@@ -1,7 +1,12 @@
 // The "libreoffice" editor: one open document held in one office of the pool (an office_lease) for the editor's
 // life, edited through the format's tools (document_tools.hpp). Config: {"tool_deadline_ms": the deadline of one
 // tool call, outline or save (default 60000), "open_wait_ms": how long open() waits for a free office (default
-// 60000)}.
+// 60000), "keep_documents": how many documents an office keeps parked (default 1, 0 switches parking off)}.
+//
+// Parking: an editor destroyed right after a successful save(), with no tool call since, leaves its document open
+// in its office under the SHA-256 of the saved bytes and the format, instead of closing it. open() with exactly those
+// bytes takes it from a free office holding it rather than loading the bytes, which skips LibreOffice's import; when
+// no free office holds it, the bytes are loaded as usual. See docs/adr/0012-parked-documents.md.
 #pragma once
 
 #include "../office_pool.hpp"
