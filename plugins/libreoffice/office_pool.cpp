@@ -183,6 +183,7 @@ folio::result<std::unique_ptr<office_pool>> office_pool::start(pool_options opti
   }
   pool->watchdog_ = std::jthread([raw = pool.get()] { raw->watch(); });
   pool->restarter_ = std::jthread([raw = pool.get()] { raw->replace_offices(); });
+  pool->finisher_ = std::jthread([raw = pool.get()] { raw->finish_leases(); });
   return pool;
 }
 
@@ -192,6 +193,11 @@ office_pool::~office_pool() {
     stopping_ = true;
   }
   changed_.notify_all();
+  if (finisher_.joinable()) {
+    finisher_.join();
+  }
+  // Leases never finished go back now, before the offices they hold are stopped.
+  unfinished_.clear();
   if (watchdog_.joinable()) {
     watchdog_.join();
   }
@@ -586,6 +592,36 @@ std::optional<office_pool::kept_lease> office_pool::take_kept(const std::string&
   return std::nullopt;
 }
 
+void office_pool::finish_later(office_lease lease, std::function<void(office_lease&)> work) {
+  {
+    const std::scoped_lock lock(mutex_);
+    if (!stopping_) {
+      unfinished_.emplace_back(std::move(lease), std::move(work));
+    }
+  }
+  changed_.notify_all();
+}
+
+// Runs the work handed over with finish_later(), oldest first, each lease given back as soon as its work is done. The
+// watchdog still guards every job the work runs on its lease.
+void office_pool::finish_leases() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (unfinished_.empty()) {
+      changed_.wait(lock);
+      continue;
+    }
+    auto next = std::move(unfinished_.front());
+    unfinished_.pop_front();
+    lock.unlock();
+    next.second(next.first);
+    {
+      const auto finished = std::move(next.first);
+    }
+    lock.lock();
+  }
+}
+
 void office_pool::count_kept(bool hit) {
   const std::scoped_lock lock(mutex_);
   ++(hit ? kept_hits_ : kept_misses_);
@@ -636,6 +672,22 @@ office_lease::park(std::string key, css::uno::Reference<css::lang::XComponent> d
     kept.pop_front();
   }
   return to_close;
+}
+
+css::uno::Reference<css::lang::XComponent> office_lease::take_kept(const std::string& key) {
+  if (pool_ == nullptr) {
+    return {};
+  }
+  const std::scoped_lock lock(pool_->mutex_);
+  auto& kept = pool_->slots_[slot_].process->kept;
+  const auto found = std::find_if(kept.begin(), kept.end(),
+                                  [&](const office_pool::office::kept_document& each) { return each.key == key; });
+  if (found == kept.end()) {
+    return {};
+  }
+  auto document = std::move(found->document);
+  kept.erase(found);
+  return document;
 }
 
 folio::result<void> office_lease::run(steady_clock::time_point deadline, const job& work) {

@@ -21,6 +21,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -94,6 +95,8 @@ public:
   // itself when the office cannot keep it (lost, dead, or about to be recycled, which would only strand it).
   std::vector<css::uno::Reference<css::lang::XComponent>>
   park(std::string key, css::uno::Reference<css::lang::XComponent> document, std::size_t capacity);
+  // The document the held office keeps parked under `key`, taken out of the park; empty when it keeps none.
+  css::uno::Reference<css::lang::XComponent> take_kept(const std::string& key);
 
 private:
   friend class office_pool;
@@ -129,6 +132,9 @@ public:
   std::optional<kept_lease> take_kept(const std::string& key);
   // Counts an open that took a parked document (hit) or loaded bytes (miss), for stats().
   void count_kept(bool hit);
+  // Finishes `lease` on the pool's own thread: `work` runs with it there, then the office is given back. The caller
+  // goes on at once; an acquire() waiting for an office waits for this one like for any busy office.
+  void finish_later(office_lease lease, std::function<void(office_lease&)> work);
 
   [[nodiscard]] pool_stats stats();
 
@@ -154,6 +160,7 @@ private:
   [[nodiscard]] bool start_successor(std::unique_lock<std::mutex>& lock);
   void hand_over(office_slot& slot);
   void release(std::size_t index);
+  void finish_leases();
   folio::result<std::unique_ptr<office>> launch() const;
   folio::result<std::unique_ptr<office>> launch_and_connect() const;
   folio::result<void> connect(office& process, steady_clock::time_point until) const;
@@ -174,8 +181,10 @@ private:
   std::uint64_t kept_hits_ = 0;
   std::uint64_t kept_misses_ = 0;
   std::atomic<bool> stopping_ = false; // read by connect() without the mutex
+  std::deque<std::pair<office_lease, std::function<void(office_lease&)>>> unfinished_; // for the finisher
   std::jthread watchdog_;
   std::jthread restarter_;
+  std::jthread finisher_;
 };
 
 struct office_pool::kept_lease {

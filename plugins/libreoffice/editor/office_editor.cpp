@@ -76,10 +76,11 @@ folio::result<void> run_guarded(office_lease& lease, folio::duration deadline, B
 
 class office_editor final : public folio::editor {
 public:
-  office_editor(office_lease lease, temporary_directory directory, const document_tools& tools,
-                folio::duration deadline, std::size_t keep_documents, document_ref document = {})
-      : lease_(std::move(lease)), directory_(std::move(directory)), tools_(tools), deadline_(deadline),
-        keep_documents_(keep_documents), document_(std::move(document)) {}
+  office_editor(std::shared_ptr<office_pool> pool, office_lease lease, temporary_directory directory,
+                const document_tools& tools, folio::duration deadline, std::size_t keep_documents,
+                document_ref document = {})
+      : pool_(std::move(pool)), lease_(std::move(lease)), directory_(std::move(directory)), tools_(tools),
+        deadline_(deadline), keep_documents_(keep_documents), document_(std::move(document)) {}
 
   office_editor(const office_editor&) = delete;
   office_editor& operator=(const office_editor&) = delete;
@@ -88,25 +89,19 @@ public:
     if (!document_.is()) {
       return;
     }
-    // The document lives in the office, not here: it must be closed there, or the office keeps its memory. One that
-    // is exactly what save() last returned may stay open instead, parked for the turn that opens those bytes.
-    std::vector<document_ref> to_close{document_};
-    if (!saved_key_.empty()) {
-      to_close = lease_.park(saved_key_, document_, keep_documents_);
-    }
-    if (!to_close.empty()) {
-      (void)run_guarded(lease_, 10s, [&](job_context&) -> folio::result<void> {
-        for (auto& each : to_close) {
-          const document_closer closer(std::move(each));
-        }
-        return folio::success();
-      });
+    // The document lives in the office, not here: it must be closed there, or the office keeps its memory.
+    (void)run_guarded(lease_, 10s, [&](job_context&) -> folio::result<void> {
+      const document_closer closer(document_);
+      return folio::success();
+    });
+    if (!saved_key_.empty() && !lease_.lost()) {
+      park_saved();
     }
   }
 
-  // Whether the office still answers for a document taken from its park: a parked document is only as alive as
-  // the office that keeps it, which may have died since without the pool having seen it yet.
-  // A live document always answers getURL(), so any failure means a broken office, which the pool then replaces.
+  // Takes over a document the office kept parked: the office must still answer for it (it may have died since
+  // without the pool having seen it yet). A live document always answers getURL(), so any failure means a broken
+  // office, which the pool then replaces.
   folio::result<void> check_kept() {
     return lease_.run(steady_clock::now() + deadline_, [&](job_context& context) -> folio::result<void> {
       try {
@@ -233,6 +228,41 @@ public:
   }
 
 private:
+  // Loads the bytes save() last wrote, exactly as open() would load them, and parks the loaded document in the held
+  // office for the open of those bytes, on the pool's thread: the caller's turn does not wait for the load. Parking
+  // the edited document itself would be quicker but not the same: an export and import normalise what they carry
+  // (numbers to 15 digits, names given to unnamed shapes, list styles), so the next turn would see other content
+  // than the bytes say.
+  void park_saved() {
+    auto directory = std::make_shared<temporary_directory>(std::move(directory_));
+    auto file = directory->path() / ("saved." + std::string(tools_.source));
+    pool_->finish_later(std::move(lease_), [directory = std::move(directory), file = std::move(file),
+                                            key = saved_key_, &tools = tools_, deadline = deadline_,
+                                            capacity = keep_documents_](office_lease& lease) {
+      document_ref loaded;
+      auto ran = run_guarded(lease, deadline, [&](job_context& context) -> folio::result<void> {
+        auto outcome = load_document(context.desktop, file, tools.source, load_mode::editable);
+        if (!outcome) {
+          return outcome.error();
+        }
+        loaded = std::move(outcome).value();
+        return folio::success();
+      });
+      if (!ran || !loaded.is()) {
+        return;
+      }
+      auto to_close = lease.park(key, loaded, capacity);
+      if (!to_close.empty()) {
+        (void)run_guarded(lease, 10s, [&](job_context&) -> folio::result<void> {
+          for (auto& each : to_close) {
+            const document_closer closer(std::move(each));
+          }
+          return folio::success();
+        });
+      }
+    });
+  }
+
   [[nodiscard]] const document_tool* find_tool(std::string_view name) const {
     for (const auto& each : tools_.tools) {
       if (each.name == name) {
@@ -242,13 +272,14 @@ private:
     return nullptr;
   }
 
+  std::shared_ptr<office_pool> pool_;
   office_lease lease_;
   temporary_directory directory_;
   const document_tools& tools_;
   folio::duration deadline_;
   std::size_t keep_documents_;
   document_ref document_;
-  std::string saved_key_; // set by a save() with no tool call since: the document is exactly those bytes
+  std::string saved_key_; // set by a save() with no tool call since: the saved file is what the document is
 };
 
 class office_editor_factory final : public folio::editor_factory {
@@ -264,22 +295,41 @@ public:
         return container.error();
       }
     }
-    if (keep_documents_ > 0 && !bytes.empty()) {
-      if (auto kept = open_kept(tools, bytes)) {
-        pool_->count_kept(true);
-        return kept;
+    const auto key = keep_documents_ > 0 && !bytes.empty() ? kept_key(bytes, tools.source) : std::string();
+    // A free office keeping the document is taken first; otherwise the first office to free up, which may be the
+    // one still loading the document to keep it (with one office, always).
+    if (!key.empty()) {
+      if (auto kept = pool_->take_kept(key)) {
+        if (auto made = editor_on(tools, std::move(kept->lease), std::move(kept->document))) {
+          pool_->count_kept(true);
+          return made;
+        }
       }
+    }
+    auto first = pool_->acquire(steady_clock::now() + open_wait_);
+    if (!first) {
+      return first.error();
+    }
+    auto document = key.empty() ? document_ref() : first.value().take_kept(key);
+    if (document.is()) {
+      if (auto made = editor_on(tools, std::move(first).value(), std::move(document))) {
+        pool_->count_kept(true);
+        return made;
+      }
+    }
+    if (!key.empty()) {
       pool_->count_kept(false);
+    }
+    // The office that failed its kept document was lost with it: another one loads the bytes.
+    auto lease = first.value().lost() ? pool_->acquire(steady_clock::now() + open_wait_) : std::move(first);
+    if (!lease) {
+      return lease.error();
     }
     auto directory = temporary_directory::make();
     if (!directory) {
       return directory.error();
     }
-    auto lease = pool_->acquire(steady_clock::now() + open_wait_);
-    if (!lease) {
-      return lease.error();
-    }
-    auto made = std::make_unique<office_editor>(std::move(lease).value(), std::move(directory).value(), tools,
+    auto made = std::make_unique<office_editor>(pool_, std::move(lease).value(), std::move(directory).value(), tools,
                                                 deadline_, keep_documents_);
     if (auto loaded = made->load(bytes); !loaded) {
       return loaded.error();
@@ -288,19 +338,14 @@ public:
   }
 
 private:
-  // An editor on the document a free office keeps parked under these bytes, or null: none is parked, its office is
-  // busy, or the office was lost (then the bytes are loaded elsewhere, as if nothing had been parked).
-  std::unique_ptr<office_editor> open_kept(const document_tools& tools, std::string_view bytes) {
-    auto kept = pool_->take_kept(kept_key(bytes, tools.source));
-    if (!kept) {
-      return nullptr;
-    }
+  // An editor on a document taken from the park of the leased office, or null when that office no longer answers.
+  std::unique_ptr<office_editor> editor_on(const document_tools& tools, office_lease lease, document_ref document) {
     auto directory = temporary_directory::make();
     if (!directory) {
       return nullptr;
     }
-    auto made = std::make_unique<office_editor>(std::move(kept->lease), std::move(directory).value(), tools,
-                                                deadline_, keep_documents_, std::move(kept->document));
+    auto made = std::make_unique<office_editor>(pool_, std::move(lease), std::move(directory).value(), tools,
+                                                deadline_, keep_documents_, std::move(document));
     if (!made->check_kept()) {
       return nullptr;
     }
