@@ -2,19 +2,21 @@
 // saved, so the LibreOffice editor can take the document it kept parked instead of loading those bytes
 // (keep_documents, office_editor.hpp). The scripted agent plays "Set 'Q3 Sales'!A9 to Reviewed" on workbooks of 1, 5
 // and 20 sheets, with its memory or with it taken away (one outline first), and with parking on or off. A warm-up
-// turn before the timed ones leaves the chain's own document parked. Counters: credits of the last turn, and the
-// share of timed turns that took a parked document.
+// turn before the timed ones leaves the chain's own document parked. Between turns the clock stops until the office
+// is idle again, as it is when the user's next prompt comes: with parking on, that is when the office has loaded the
+// saved bytes to keep them (off the turn's path). Counters: credits of the last turn, and the share of timed turns
+// that took a parked document.
 #include <folio/plugin_loader.hpp>
-
-#include <boost/dll/shared_library.hpp>
 
 #include <benchmark/benchmark.h>
 
+#include <boost/dll/shared_library.hpp>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -73,9 +75,18 @@ struct harness {
     return {editor->save().value(), output.value().state, output.value().credits_used};
   }
 
-  double kept_hits() {
-    const auto& stats_of = office_library.get_alias<nlohmann::json(const nlohmann::json&)>("folio_libreoffice_pool_stats");
-    return stats_of(pool_config).value("kept_hits", 0.0);
+  nlohmann::json pool_stats() {
+    const auto& stats_of =
+        office_library.get_alias<nlohmann::json(const nlohmann::json&)>("folio_libreoffice_pool_stats");
+    return stats_of(pool_config);
+  }
+
+  double kept_hits() { return pool_stats().value("kept_hits", 0.0); }
+
+  void wait_until_idle() {
+    while (pool_stats().value("busy", 0) != 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 };
 
@@ -108,9 +119,13 @@ void follow_up_chain(benchmark::State& state, bool with_memory, bool keeping) {
   auto& editors = keeping ? *shared().keeping : *shared().loading;
   const std::string prompt = "Set 'Q3 Sales'!A9 to Reviewed";
   auto last = shared().play(editors, base.bytes, prompt, start, sheets + 1);
+  shared().wait_until_idle();
   const auto hits_before = shared().kept_hits();
   for (auto _ : state) {
     last = shared().play(editors, last.bytes, prompt, start, sheets + 1);
+    state.PauseTiming();
+    shared().wait_until_idle();
+    state.ResumeTiming();
   }
   state.counters["credits"] = static_cast<double>(last.credits);
   state.counters["sheets"] = sheets;

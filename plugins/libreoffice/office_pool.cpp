@@ -615,9 +615,7 @@ void office_pool::finish_leases() {
     unfinished_.pop_front();
     lock.unlock();
     next.second(next.first);
-    {
-      const auto finished = std::move(next.first);
-    }
+    { const auto finished = std::move(next.first); }
     lock.lock();
   }
 }

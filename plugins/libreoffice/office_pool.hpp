@@ -53,15 +53,15 @@ struct pool_stats {
   std::size_t starting = 0; // being (or about to be) started: replacements of dead offices, successors of worn-out ones
   std::size_t queued = 0;   // callers waiting for a free office
   std::uint64_t jobs_done = 0;
-  std::uint64_t recycled = 0;  // offices replaced by a warm successor after max_jobs or above max_rss_bytes
-  std::uint64_t crashes = 0;   // offices that died or whose bridge broke
-  std::uint64_t timeouts = 0;  // offices killed because a job overran its deadline
-  std::uint64_t rejected = 0;  // callers refused with queue_full
-  std::uint64_t rss_bytes = 0; // the serving offices' resident memory, as measured after their last job
-  std::size_t kept = 0;        // documents parked in the serving offices
+  std::uint64_t recycled = 0;    // offices replaced by a warm successor after max_jobs or above max_rss_bytes
+  std::uint64_t crashes = 0;     // offices that died or whose bridge broke
+  std::uint64_t timeouts = 0;    // offices killed because a job overran its deadline
+  std::uint64_t rejected = 0;    // callers refused with queue_full
+  std::uint64_t rss_bytes = 0;   // the serving offices' resident memory, as measured after their last job
+  std::size_t kept = 0;          // documents parked in the serving offices
   std::uint64_t kept_hits = 0;   // documents opened by taking a parked one instead of loading bytes
   std::uint64_t kept_misses = 0; // documents loaded from bytes because no free office had them parked
-  std::vector<pid_t> pids;     // the serving offices' soffice.bin processes
+  std::vector<pid_t> pids;       // the serving offices' soffice.bin processes
 };
 
 // What a job reports besides its result: whether the office stopped answering mid-job (a UNO DisposedException or

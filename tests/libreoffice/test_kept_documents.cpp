@@ -1,9 +1,9 @@
 // Parked documents (office_editor.hpp): an editor destroyed right after save() has its office load the saved bytes and
-// keep them open, and the next open of exactly those bytes takes that document instead of loading them. What must never change is what the
-// agent edits: a chain of turns gives the same documents with parking on and off, read back through the outline and
-// by independent readers (openpyxl, python-docx, the pptx XML). The pool's counters (kept, kept_hits, kept_misses,
-// pids, recycled) are the witnesses of what was reused; an office killed or recycled between turns takes its parked
-// documents with it. Each test has a pool of its own (its own max_jobs), so its counters are its own.
+// keep them open, and the next open of exactly those bytes takes that document instead of loading them. What must never
+// change is what the agent edits: a chain of turns gives the same documents with parking on and off, read back through
+// the outline and by independent readers (openpyxl, python-docx, the pptx XML). The pool's counters (kept, kept_hits,
+// kept_misses, pids, recycled) are the witnesses of what was reused; an office killed or recycled between turns takes
+// its parked documents with it. Each test has a pool of its own (its own max_jobs), so its counters are its own.
 #include "conversion_testing.hpp"
 #include "editor_testing.hpp"
 
@@ -234,8 +234,7 @@ json first_cell(const json& outline) {
 
 TEST_CASE("kept documents: a chain of turns gives the same documents with parking on and off") {
   const auto plugin = folio_testing::load();
-  const auto format =
-      GENERATE(document_format::excel, document_format::word, document_format::powerpoint);
+  const auto format = GENERATE(document_format::excel, document_format::word, document_format::powerpoint);
   const auto turns = turns_of(format);
   INFO("format " << static_cast<int>(format));
 
@@ -269,9 +268,9 @@ TEST_CASE("kept documents: a chain of turns gives the same documents with parkin
   CHECK(kept_content == content_of(format, loaded.last_bytes));
   // The readers read real content, not two identical errors.
   CHECK(kept_content.find("Traceback") == std::string::npos);
-  CHECK(kept_content.find(format == document_format::excel        ? "FY26 Forecast"
-                          : format == document_format::word       ? "Growth continues."
-                                                                  : "The problem") != std::string::npos);
+  CHECK(kept_content.find(format == document_format::excel  ? "FY26 Forecast"
+                          : format == document_format::word ? "Growth continues."
+                                                            : "The problem") != std::string::npos);
 }
 
 TEST_CASE("kept documents: the parked document is taken only for exactly the bytes it was saved as") {
@@ -308,13 +307,11 @@ TEST_CASE("kept documents: the parked document is taken only for exactly the byt
     CHECK(pool_stats(config)["kept_hits"] == 2);
     call(*editor, "write_range", {{"sheet", "Sheet1"}, {"cell", "A1"}, {"values", json::parse(R"([["third"]])")}});
     third = saved(*editor);
-    call(*editor, "write_range",
-         {{"sheet", "Sheet1"}, {"cell", "A1"}, {"values", json::parse(R"([["after save"]])")}});
+    call(*editor, "write_range", {{"sheet", "Sheet1"}, {"cell", "A1"}, {"values", json::parse(R"([["after save"]])")}});
   }
   CHECK(settled_stats(config)["kept"] == 0);
   CHECK(first_cell(outline_of_bytes(*factory, document_format::excel, third)) == "third");
   CHECK(settled_stats(config)["kept_misses"] == 2);
-
 }
 
 TEST_CASE("kept documents: switched off with keep_documents 0, refused when not a small count") {

@@ -236,31 +236,31 @@ private:
   void park_saved() {
     auto directory = std::make_shared<temporary_directory>(std::move(directory_));
     auto file = directory->path() / ("saved." + std::string(tools_.source));
-    pool_->finish_later(std::move(lease_), [directory = std::move(directory), file = std::move(file),
-                                            key = saved_key_, &tools = tools_, deadline = deadline_,
-                                            capacity = keep_documents_](office_lease& lease) {
-      document_ref loaded;
-      auto ran = run_guarded(lease, deadline, [&](job_context& context) -> folio::result<void> {
-        auto outcome = load_document(context.desktop, file, tools.source, load_mode::editable);
-        if (!outcome) {
-          return outcome.error();
-        }
-        loaded = std::move(outcome).value();
-        return folio::success();
-      });
-      if (!ran || !loaded.is()) {
-        return;
-      }
-      auto to_close = lease.park(key, loaded, capacity);
-      if (!to_close.empty()) {
-        (void)run_guarded(lease, 10s, [&](job_context&) -> folio::result<void> {
-          for (auto& each : to_close) {
-            const document_closer closer(std::move(each));
-          }
-          return folio::success();
-        });
-      }
-    });
+    pool_->finish_later(std::move(lease_),
+                        [directory = std::move(directory), file = std::move(file), key = saved_key_, &tools = tools_,
+                         deadline = deadline_, capacity = keep_documents_](office_lease& lease) {
+                          document_ref loaded;
+                          auto ran = run_guarded(lease, deadline, [&](job_context& context) -> folio::result<void> {
+                            auto outcome = load_document(context.desktop, file, tools.source, load_mode::editable);
+                            if (!outcome) {
+                              return outcome.error();
+                            }
+                            loaded = std::move(outcome).value();
+                            return folio::success();
+                          });
+                          if (!ran || !loaded.is()) {
+                            return;
+                          }
+                          auto to_close = lease.park(key, loaded, capacity);
+                          if (!to_close.empty()) {
+                            (void)run_guarded(lease, 10s, [&](job_context&) -> folio::result<void> {
+                              for (auto& each : to_close) {
+                                const document_closer closer(std::move(each));
+                              }
+                              return folio::success();
+                            });
+                          }
+                        });
   }
 
   [[nodiscard]] const document_tool* find_tool(std::string_view name) const {
@@ -344,8 +344,8 @@ private:
     if (!directory) {
       return nullptr;
     }
-    auto made = std::make_unique<office_editor>(pool_, std::move(lease), std::move(directory).value(), tools,
-                                                deadline_, keep_documents_, std::move(document));
+    auto made = std::make_unique<office_editor>(pool_, std::move(lease), std::move(directory).value(), tools, deadline_,
+                                                keep_documents_, std::move(document));
     if (!made->check_kept()) {
       return nullptr;
     }
