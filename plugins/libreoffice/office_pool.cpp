@@ -215,7 +215,7 @@ office_pool::~office_pool() {
       if (slot.state == slot_state::idle && !slot.exited) {
         // Parked documents are closed first: an open document could keep the office from terminating.
         for (auto& parked : slot.process->kept) {
-          const document_closer closer(std::move(parked.document));
+          const document_closer closer(parked.document);
         }
         slot.process->kept.clear();
         // A clean exit lets soffice remove its own temporary files; a kill follows if it does not come.
@@ -583,11 +583,11 @@ std::optional<office_pool::kept_lease> office_pool::take_kept(const std::string&
     if (found == kept.end()) {
       continue;
     }
-    auto document = std::move(found->document);
+    auto document = found->document;
     kept.erase(found);
     slot.state = slot_state::busy;
     slot.deadline = steady_clock::time_point::max();
-    return kept_lease{office_lease(*this, index), std::move(document)};
+    return kept_lease{office_lease(*this, index), document};
   }
   return std::nullopt;
 }
@@ -664,7 +664,7 @@ office_lease::park(std::string key, css::uno::Reference<css::lang::XComponent> d
       ++each;
     }
   }
-  kept.push_back({std::move(key), std::move(document)});
+  kept.push_back({std::move(key), document});
   while (kept.size() > capacity) {
     to_close.push_back(std::move(kept.front().document));
     kept.pop_front();
@@ -683,7 +683,7 @@ css::uno::Reference<css::lang::XComponent> office_lease::take_kept(const std::st
   if (found == kept.end()) {
     return {};
   }
-  auto document = std::move(found->document);
+  auto document = found->document;
   kept.erase(found);
   return document;
 }

@@ -78,9 +78,9 @@ class office_editor final : public folio::editor {
 public:
   office_editor(std::shared_ptr<office_pool> pool, office_lease lease, temporary_directory directory,
                 const document_tools& tools, folio::duration deadline, std::size_t keep_documents,
-                document_ref document = {})
+                const document_ref& document = {})
       : pool_(std::move(pool)), lease_(std::move(lease)), directory_(std::move(directory)), tools_(tools),
-        deadline_(deadline), keep_documents_(keep_documents), document_(std::move(document)) {}
+        deadline_(deadline), keep_documents_(keep_documents), document_(document) {}
 
   office_editor(const office_editor&) = delete;
   office_editor& operator=(const office_editor&) = delete;
@@ -255,7 +255,7 @@ private:
                           if (!to_close.empty()) {
                             (void)run_guarded(lease, 10s, [&](job_context&) -> folio::result<void> {
                               for (auto& each : to_close) {
-                                const document_closer closer(std::move(each));
+                                const document_closer closer(each);
                               }
                               return folio::success();
                             });
@@ -300,7 +300,7 @@ public:
     // one still loading the document to keep it (with one office, always).
     if (!key.empty()) {
       if (auto kept = pool_->take_kept(key)) {
-        if (auto made = editor_on(tools, std::move(kept->lease), std::move(kept->document))) {
+        if (auto made = editor_on(tools, std::move(kept->lease), kept->document)) {
           pool_->count_kept(true);
           return made;
         }
@@ -310,18 +310,27 @@ public:
     if (!first) {
       return first.error();
     }
-    auto document = key.empty() ? document_ref() : first.value().take_kept(key);
-    if (document.is()) {
-      if (auto made = editor_on(tools, std::move(first).value(), std::move(document))) {
-        pool_->count_kept(true);
-        return made;
-      }
-    }
     if (!key.empty()) {
+      const auto document = first.value().take_kept(key);
+      if (document.is()) {
+        if (auto made = editor_on(tools, std::move(first).value(), document)) {
+          pool_->count_kept(true);
+          return made;
+        }
+        // The office that failed its kept document was lost with it (its lease went with the editor): another one
+        // loads the bytes.
+        pool_->count_kept(false);
+        return open_loaded(tools, bytes, pool_->acquire(steady_clock::now() + open_wait_));
+      }
       pool_->count_kept(false);
     }
-    // The office that failed its kept document was lost with it: another one loads the bytes.
-    auto lease = first.value().lost() ? pool_->acquire(steady_clock::now() + open_wait_) : std::move(first);
+    return open_loaded(tools, bytes, std::move(first));
+  }
+
+private:
+  // An editor on the bytes loaded in the leased office.
+  folio::result<std::unique_ptr<folio::editor>> open_loaded(const document_tools& tools, std::string_view bytes,
+                                                            folio::result<office_lease> lease) {
     if (!lease) {
       return lease.error();
     }
@@ -337,15 +346,15 @@ public:
     return made;
   }
 
-private:
   // An editor on a document taken from the park of the leased office, or null when that office no longer answers.
-  std::unique_ptr<office_editor> editor_on(const document_tools& tools, office_lease lease, document_ref document) {
+  std::unique_ptr<office_editor> editor_on(const document_tools& tools, office_lease lease,
+                                           const document_ref& document) {
     auto directory = temporary_directory::make();
     if (!directory) {
       return nullptr;
     }
     auto made = std::make_unique<office_editor>(pool_, std::move(lease), std::move(directory).value(), tools, deadline_,
-                                                keep_documents_, std::move(document));
+                                                keep_documents_, document);
     if (!made->check_kept()) {
       return nullptr;
     }
