@@ -40,14 +40,17 @@ private:
   folio::editor& document_;
 };
 
-const nlohmann::json pool_config{{"processes", 1}};
+// The pool both editor factories share, one office.
+nlohmann::json pool_config() {
+  return {{"processes", 1}};
+}
 
 struct harness {
   folio::loaded_plugin agent_plugin = load(FOLIO_SCRIPTED_PLUGIN);
   folio::loaded_plugin office_plugin = load(FOLIO_LIBREOFFICE_PLUGIN);
   std::unique_ptr<folio::agent> agent = agent_plugin.make_agent().value();
   // Both factories share one pool (the same pool keys); only one of them parks documents.
-  std::unique_ptr<folio::editor_factory> keeping = office_plugin.make_editor_factory(pool_config).value();
+  std::unique_ptr<folio::editor_factory> keeping = office_plugin.make_editor_factory(pool_config()).value();
   std::unique_ptr<folio::editor_factory> loading =
       office_plugin.make_editor_factory({{"processes", 1}, {"keep_documents", 0}}).value();
   boost::dll::shared_library office_library{FOLIO_LIBREOFFICE_PLUGIN};
@@ -78,7 +81,7 @@ struct harness {
   nlohmann::json pool_stats() {
     const auto& stats_of =
         office_library.get_alias<nlohmann::json(const nlohmann::json&)>("folio_libreoffice_pool_stats");
-    return stats_of(pool_config);
+    return stats_of(pool_config());
   }
 
   double kept_hits() { return pool_stats().value("kept_hits", 0.0); }

@@ -348,7 +348,7 @@ TEST_CASE("kept documents: a larger keep_documents keeps several, the oldest clo
   CHECK(settled_stats(config)["kept_misses"] == 1);
 }
 
-TEST_CASE("kept documents: an office killed between turns takes its parked document; the next turn loads fresh") {
+TEST_CASE("kept documents: an office killed between turns takes its parked document, and the next turn loads fresh") {
   const auto plugin = folio_testing::load();
   const json config{{"processes", 1}, {"max_jobs", 1006}};
   const auto factory = make_factory(plugin, config);
