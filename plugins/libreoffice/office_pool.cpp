@@ -1,5 +1,7 @@
 #include "office_pool.hpp"
 
+#include "office_document.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -15,6 +17,7 @@
 #include <cppuhelper/bootstrap.hxx>
 #include <csignal>
 #include <cstdio>
+#include <deque>
 #include <rtl/bootstrap.hxx>
 #include <sstream>
 #include <string_view>
@@ -31,6 +34,13 @@ struct office_pool::office {
   std::string pipe_name;
   std::filesystem::path profile;
   css::uno::Reference<css::frame::XDesktop2> desktop;
+  // Documents left open for a later lease, oldest first. They live in this process: forgotten with it, and never
+  // closed through UNO once it is dead or being stopped.
+  struct kept_document {
+    std::string key;
+    css::uno::Reference<css::lang::XComponent> document;
+  };
+  std::deque<kept_document> kept;
 };
 
 namespace {
@@ -173,6 +183,7 @@ folio::result<std::unique_ptr<office_pool>> office_pool::start(pool_options opti
   }
   pool->watchdog_ = std::jthread([raw = pool.get()] { raw->watch(); });
   pool->restarter_ = std::jthread([raw = pool.get()] { raw->replace_offices(); });
+  pool->finisher_ = std::jthread([raw = pool.get()] { raw->finish_leases(); });
   return pool;
 }
 
@@ -182,6 +193,11 @@ office_pool::~office_pool() {
     stopping_ = true;
   }
   changed_.notify_all();
+  if (finisher_.joinable()) {
+    finisher_.join();
+  }
+  // Leases never finished go back now, before the offices they hold are stopped.
+  unfinished_.clear();
   if (watchdog_.joinable()) {
     watchdog_.join();
   }
@@ -197,6 +213,11 @@ office_pool::~office_pool() {
     }
     if (slot.process) {
       if (slot.state == slot_state::idle && !slot.exited) {
+        // Parked documents are closed first: an open document could keep the office from terminating.
+        for (auto& parked : slot.process->kept) {
+          const document_closer closer(parked.document);
+        }
+        slot.process->kept.clear();
         // A clean exit lets soffice remove its own temporary files; a kill follows if it does not come.
         try {
           slot.process->desktop->terminate();
@@ -310,6 +331,7 @@ folio::result<void> office_pool::connect(office& process, steady_clock::time_poi
 }
 
 void office_pool::stop(office& process) {
+  process.kept.clear();
   process.desktop.clear();
   kill_group(process.pid);
   int status = 0;
@@ -320,6 +342,7 @@ void office_pool::stop(office& process) {
 
 // SIGTERM lets soffice shut down as if its user quit; a kill follows after the grace if it does not.
 void office_pool::retire(office& process) const {
+  process.kept.clear();
   process.desktop.clear();
   ::kill(-process.pid, SIGTERM);
   const auto until = steady_clock::now() + options_.stop_grace;
@@ -487,6 +510,7 @@ pool_stats office_pool::stats() {
     if (slot.state == slot_state::idle || slot.state == slot_state::busy) {
       counted.rss_bytes += slot.rss_bytes;
       counted.pids.push_back(slot.process->worker);
+      counted.kept += slot.process->kept.size();
     }
   }
   counted.queued = waiting_;
@@ -495,16 +519,23 @@ pool_stats office_pool::stats() {
   counted.crashes = crashes_;
   counted.timeouts = timeouts_;
   counted.rejected = rejected_;
+  counted.kept_hits = kept_hits_;
+  counted.kept_misses = kept_misses_;
   return counted;
 }
 
 folio::result<office_lease> office_pool::acquire(steady_clock::time_point wait_until) {
   std::unique_lock lock(mutex_);
-  // A worn-out office is chosen last: the fewer jobs it takes while its successor starts, the less it grows.
+  // A worn-out office is chosen last: the fewer jobs it takes while its successor starts, the less it grows. Among
+  // the others, the one keeping the fewest documents, so that a parked document waits longest before it is pushed out.
+  const auto rank = [&](std::size_t index) {
+    const auto& slot = slots_[index];
+    return std::pair{slot.worn_out, slot.process->kept.size()};
+  };
   const auto free_office = [&] {
     auto chosen = slots_.size();
     for (std::size_t index = 0; index < slots_.size(); ++index) {
-      if (slots_[index].state == slot_state::idle && (chosen == slots_.size() || !slots_[index].worn_out)) {
+      if (slots_[index].state == slot_state::idle && (chosen == slots_.size() || rank(index) < rank(chosen))) {
         chosen = index;
       }
     }
@@ -536,6 +567,64 @@ folio::result<office_lease> office_pool::acquire(steady_clock::time_point wait_u
   return office_lease(*this, chosen);
 }
 
+std::optional<office_pool::kept_lease> office_pool::take_kept(const std::string& key) {
+  const std::scoped_lock lock(mutex_);
+  if (stopping_) {
+    return std::nullopt;
+  }
+  for (std::size_t index = 0; index < slots_.size(); ++index) {
+    auto& slot = slots_[index];
+    if (slot.state != slot_state::idle || slot.exited) {
+      continue;
+    }
+    auto& kept = slot.process->kept;
+    const auto found =
+        std::find_if(kept.begin(), kept.end(), [&](const office::kept_document& each) { return each.key == key; });
+    if (found == kept.end()) {
+      continue;
+    }
+    auto document = found->document;
+    kept.erase(found);
+    slot.state = slot_state::busy;
+    slot.deadline = steady_clock::time_point::max();
+    return kept_lease{office_lease(*this, index), document};
+  }
+  return std::nullopt;
+}
+
+void office_pool::finish_later(office_lease lease, std::function<void(office_lease&)> work) {
+  {
+    const std::scoped_lock lock(mutex_);
+    if (!stopping_) {
+      unfinished_.emplace_back(std::move(lease), std::move(work));
+    }
+  }
+  changed_.notify_all();
+}
+
+// Runs the work handed over with finish_later(), oldest first, each lease given back as soon as its work is done. The
+// watchdog still guards every job the work runs on its lease.
+void office_pool::finish_leases() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (unfinished_.empty()) {
+      changed_.wait(lock);
+      continue;
+    }
+    auto next = std::move(unfinished_.front());
+    unfinished_.pop_front();
+    lock.unlock();
+    next.second(next.first);
+    { const auto finished = std::move(next.first); }
+    lock.lock();
+  }
+}
+
+void office_pool::count_kept(bool hit) {
+  const std::scoped_lock lock(mutex_);
+  ++(hit ? kept_hits_ : kept_misses_);
+}
+
 folio::result<void> office_pool::run(steady_clock::time_point deadline, const job& work) {
   auto lease = acquire(deadline);
   if (!lease) {
@@ -551,6 +640,52 @@ office_lease::~office_lease() {
   if (pool_ != nullptr) {
     pool_->release(slot_);
   }
+}
+
+std::vector<css::uno::Reference<css::lang::XComponent>>
+office_lease::park(std::string key, css::uno::Reference<css::lang::XComponent> document, std::size_t capacity) {
+  std::vector<css::uno::Reference<css::lang::XComponent>> to_close;
+  if (pool_ == nullptr) {
+    return to_close;
+  }
+  const std::scoped_lock lock(pool_->mutex_);
+  auto& slot = pool_->slots_[slot_];
+  if (capacity == 0 || slot.exited || slot.timed_out || slot.worn_out || pool_->stopping_) {
+    to_close.push_back(std::move(document));
+    return to_close;
+  }
+  auto& kept = slot.process->kept;
+  // The same bytes parked twice would be two copies of one document: the older one goes.
+  for (auto each = kept.begin(); each != kept.end();) {
+    if (each->key == key) {
+      to_close.push_back(std::move(each->document));
+      each = kept.erase(each);
+    } else {
+      ++each;
+    }
+  }
+  kept.push_back({std::move(key), document});
+  while (kept.size() > capacity) {
+    to_close.push_back(std::move(kept.front().document));
+    kept.pop_front();
+  }
+  return to_close;
+}
+
+css::uno::Reference<css::lang::XComponent> office_lease::take_kept(const std::string& key) {
+  if (pool_ == nullptr) {
+    return {};
+  }
+  const std::scoped_lock lock(pool_->mutex_);
+  auto& kept = pool_->slots_[slot_].process->kept;
+  const auto found = std::find_if(kept.begin(), kept.end(),
+                                  [&](const office_pool::office::kept_document& each) { return each.key == key; });
+  if (found == kept.end()) {
+    return {};
+  }
+  auto document = found->document;
+  kept.erase(found);
+  return document;
 }
 
 folio::result<void> office_lease::run(steady_clock::time_point deadline, const job& work) {

@@ -4,6 +4,8 @@
 // An office that has served its share of jobs or grown past a memory cap is recycled: a successor is started beside
 // it while it goes on serving, and takes its place once the successor answers and the office is free, so no caller
 // ever waits on a restart. Callers waiting for a free office form a bounded queue; past it they are refused at once.
+// An office may also keep documents parked for a later lease (see office_lease::park): they belong to its process, so
+// they go with it when it dies, overruns or is recycled, and are never touched through UNO after that.
 #pragma once
 
 #include "uno_text.hpp"
@@ -15,13 +17,16 @@
 #include <atomic>
 #include <chrono>
 #include <com/sun/star/frame/XDesktop2.hpp>
+#include <com/sun/star/lang/XComponent.hpp>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,12 +53,15 @@ struct pool_stats {
   std::size_t starting = 0; // being (or about to be) started: replacements of dead offices, successors of worn-out ones
   std::size_t queued = 0;   // callers waiting for a free office
   std::uint64_t jobs_done = 0;
-  std::uint64_t recycled = 0;  // offices replaced by a warm successor after max_jobs or above max_rss_bytes
-  std::uint64_t crashes = 0;   // offices that died or whose bridge broke
-  std::uint64_t timeouts = 0;  // offices killed because a job overran its deadline
-  std::uint64_t rejected = 0;  // callers refused with queue_full
-  std::uint64_t rss_bytes = 0; // the serving offices' resident memory, as measured after their last job
-  std::vector<pid_t> pids;     // the serving offices' soffice.bin processes
+  std::uint64_t recycled = 0;    // offices replaced by a warm successor after max_jobs or above max_rss_bytes
+  std::uint64_t crashes = 0;     // offices that died or whose bridge broke
+  std::uint64_t timeouts = 0;    // offices killed because a job overran its deadline
+  std::uint64_t rejected = 0;    // callers refused with queue_full
+  std::uint64_t rss_bytes = 0;   // the serving offices' resident memory, as measured after their last job
+  std::size_t kept = 0;          // documents parked in the serving offices
+  std::uint64_t kept_hits = 0;   // documents opened by taking a parked one instead of loading bytes
+  std::uint64_t kept_misses = 0; // documents loaded from bytes because no free office had them parked
+  std::vector<pid_t> pids;       // the serving offices' soffice.bin processes
 };
 
 // What a job reports besides its result: whether the office stopped answering mid-job (a UNO DisposedException or
@@ -81,6 +89,14 @@ public:
   // conversion_timeout when the job overruns the deadline, converter_crashed when the office dies under it.
   folio::result<void> run(steady_clock::time_point deadline, const job& work);
   [[nodiscard]] bool lost() const noexcept { return pool_ == nullptr; }
+
+  // Leaves `document` open in the held office under `key` when the lease ends, for take_kept() to find, and returns
+  // the documents the caller must close in a job on this lease: the oldest parked ones past `capacity`, or `document`
+  // itself when the office cannot keep it (lost, dead, or about to be recycled, which would only strand it).
+  std::vector<css::uno::Reference<css::lang::XComponent>>
+  park(std::string key, css::uno::Reference<css::lang::XComponent> document, std::size_t capacity);
+  // The document the held office keeps parked under `key`, taken out of the park; empty when it keeps none.
+  css::uno::Reference<css::lang::XComponent> take_kept(const std::string& key);
 
 private:
   friend class office_pool;
@@ -110,6 +126,16 @@ public:
   // for run().
   folio::result<office_lease> acquire(steady_clock::time_point wait_until);
 
+  // A free office holding a document parked under `key`, leased, with that document taken out of the park; nothing
+  // (at once, never waiting) when no free office has it.
+  struct kept_lease;
+  std::optional<kept_lease> take_kept(const std::string& key);
+  // Counts an open that took a parked document (hit) or loaded bytes (miss), for stats().
+  void count_kept(bool hit);
+  // Finishes `lease` on the pool's own thread: `work` runs with it there, then the office is given back. The caller
+  // goes on at once; an acquire() waiting for an office waits for this one like for any busy office.
+  void finish_later(office_lease lease, std::function<void(office_lease&)> work);
+
   [[nodiscard]] pool_stats stats();
 
 private:
@@ -134,6 +160,7 @@ private:
   [[nodiscard]] bool start_successor(std::unique_lock<std::mutex>& lock);
   void hand_over(office_slot& slot);
   void release(std::size_t index);
+  void finish_leases();
   folio::result<std::unique_ptr<office>> launch() const;
   folio::result<std::unique_ptr<office>> launch_and_connect() const;
   folio::result<void> connect(office& process, steady_clock::time_point until) const;
@@ -151,9 +178,18 @@ private:
   std::uint64_t crashes_ = 0;
   std::uint64_t timeouts_ = 0;
   std::uint64_t rejected_ = 0;
+  std::uint64_t kept_hits_ = 0;
+  std::uint64_t kept_misses_ = 0;
   std::atomic<bool> stopping_ = false; // read by connect() without the mutex
+  std::deque<std::pair<office_lease, std::function<void(office_lease&)>>> unfinished_; // for the finisher
   std::jthread watchdog_;
   std::jthread restarter_;
+  std::jthread finisher_;
+};
+
+struct office_pool::kept_lease {
+  office_lease lease;
+  css::uno::Reference<css::lang::XComponent> document;
 };
 
 } // namespace folio_libreoffice

@@ -130,7 +130,8 @@ nlohmann::json pool_stats_of(const nlohmann::json& config) noexcept {
     return {{"processes", counted.processes}, {"ready", counted.ready},         {"busy", counted.busy},
             {"starting", counted.starting},   {"queued", counted.queued},       {"jobs_done", counted.jobs_done},
             {"recycled", counted.recycled},   {"crashes", counted.crashes},     {"timeouts", counted.timeouts},
-            {"rejected", counted.rejected},   {"rss_bytes", counted.rss_bytes}, {"pids", counted.pids}};
+            {"rejected", counted.rejected},   {"rss_bytes", counted.rss_bytes}, {"pids", counted.pids},
+            {"kept", counted.kept},           {"kept_hits", counted.kept_hits}, {"kept_misses", counted.kept_misses}};
   } catch (...) {
     // Nothing may cross the library boundary as an exception; a host reads null as "no counters".
     return nullptr;
