@@ -39,7 +39,10 @@ struct harness {
   folio::loaded_plugin agent_plugin = load(FOLIO_SCRIPTED_PLUGIN);
   folio::loaded_plugin office_plugin = load(FOLIO_LIBREOFFICE_PLUGIN);
   std::unique_ptr<folio::agent> agent = agent_plugin.make_agent().value();
-  std::unique_ptr<folio::editor_factory> editors = office_plugin.make_editor_factory({{"processes", 1}}).value();
+  // Every iteration replays the same saved workbook, so parked documents (ADR 12) would serve only the first:
+  // switched off, every turn here loads its bytes. folio_bench_kept_documents measures the chain with parking.
+  std::unique_ptr<folio::editor_factory> editors =
+      office_plugin.make_editor_factory({{"processes", 1}, {"keep_documents", 0}}).value();
 
   struct turn_result {
     std::string bytes;

@@ -72,6 +72,14 @@ public:
          "Resident memory of the LibreOffice processes.",
          "gauge",
          {{{}, value("rss_bytes")}}},
+        {"folio_office_parked_documents",
+         "Documents the offices keep loaded for a run's next turn (ADR 12).",
+         "gauge",
+         {{{}, value("kept")}}},
+        {"folio_office_parked_opens_total",
+         "Documents opened for a turn, by whether a parked copy served them or they were loaded.",
+         "counter",
+         {{{{"outcome", "parked"}}, value("kept_hits")}, {{{"outcome", "loaded"}}, value("kept_misses")}}},
     };
   }
 

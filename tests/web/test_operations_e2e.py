@@ -59,6 +59,25 @@ class OperationsTests(unittest.TestCase):
         self.assertGreaterEqual(after["folio_office_jobs_total"], 1)
         self.assertIn('folio_office_restarts_total{reason="crashed"}', after)
 
+    def test_a_follow_up_opens_the_parked_document_and_metrics_count_it(self):
+        status, first = self.server.json("POST", "/excel/generate", {"prompt": "Create a Q3 sales report"})
+        self.assertEqual(first["status"], "completed")
+        # The office loads the saved bytes after the turn has answered; a user's next prompt comes once it is idle.
+        deadline = time.monotonic() + 60
+        while self.server.metrics()['folio_office_processes{state="busy"}'] > 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        before = self.server.metrics()
+        status, second = self.server.json("POST", "/excel/generate",
+                                          {"run_id": first["run_id"], "prompt": "Set 'Q3 Sales'!A9 to Reviewed"})
+        self.assertEqual(second["status"], "completed")
+        after = self.server.metrics()
+        # The office that ran the first turn loaded its bytes after it, and the follow-up took them from there.
+        parked = 'folio_office_parked_opens_total{outcome="parked"}'
+        self.assertEqual(after[parked] - before.get(parked, 0), 1)
+        self.assertEqual(after['folio_office_parked_opens_total{outcome="loaded"}']
+                         - before.get('folio_office_parked_opens_total{outcome="loaded"}', 0), 0)
+        self.assertIn("folio_office_parked_documents", after)
+
     def test_metrics_count_export_cache_hits_misses_conversions_and_failures_by_target(self):
         status, made = self.server.json("POST", "/excel/generate", {"prompt": "Create a Q3 sales report"})
         self.assertEqual(made["status"], "completed")
