@@ -8,19 +8,9 @@ cd "$(dirname "$0")/.."
 build_dir=${1:-build/dev}
 connections=${2:-16}
 seconds=${3:-20}
-data=$(mktemp -d)
-FOLIO_WORKERS=1 FOLIO_OFFICE_PROCESSES=1 "$build_dir/server/folio-server" serve --listen 127.0.0.1:0 \
-  --data-dir "$data/var" >"$data/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
-
-for _ in $(seq 600); do
-  grep -q '"event":"listening"' "$data/log" && break
-  sleep 0.1
-done
-url=$(grep -o '"url":"[^"]*"' "$data/log" | head -1 | cut -d'"' -f4)
-key=$(grep -o 'folio_[0-9a-f]\{48\}' "$data/log" | head -1)
-[ -n "$url" ] && [ -n "$key" ] || { cat "$data/log" >&2; exit 1; }
+# shellcheck source=bench/folio_server.sh
+source bench/folio_server.sh
+FOLIO_WORKERS=1 FOLIO_OFFICE_PROCESSES=1 start_folio_server "$build_dir"
 
 run=$(curl -sf "$url/excel/generate" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
   -d '{"prompt": "Create a Q3 sales report"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["run_id"])')

@@ -12,16 +12,8 @@ build_dir=${1:-build/release}
 seconds=${2:-20}
 connections=${3:-64}
 runs=${4:-30}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/folio_server.sh
+source bench/folio_server.sh
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -47,16 +39,7 @@ non_2xx() { awk '/Non-2xx/ {print $NF}' "$work/$1.wrk"; }
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit: $(git rev-parse --short HEAD), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # folio-server first: seeding runs takes LibreOffice's time, the hello-world is not started until the measurement.
-FOLIO_WORKERS=2 FOLIO_OFFICE_PROCESSES=2 "$build_dir/server/folio-server" serve --listen 127.0.0.1:0 \
-  --data-dir "$work/var" >"$work/folio.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 600); do
-  grep -q '"event":"listening"' "$work/folio.log" && break
-  sleep 0.1
-done
-url=$(grep -o '"url":"[^"]*"' "$work/folio.log" | head -1 | cut -d'"' -f4)
-key=$(grep -o 'folio_[0-9a-f]\{48\}' "$work/folio.log" | head -1)
-[ -n "$url" ] && [ -n "$key" ] || { cat "$work/folio.log" >&2; exit 1; }
+FOLIO_WORKERS=2 FOLIO_OFFICE_PROCESSES=2 start_folio_server "$build_dir"
 
 # RUNS sync generate calls, two at a time (one per engine worker), each a workbook built by the scripted agent.
 seq "$runs" | xargs -P2 -I{} curl -sf -o "$work/run-{}.json" "$url/excel/generate" \

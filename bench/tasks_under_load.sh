@@ -12,29 +12,12 @@ seconds=${2:-20}
 connections=${3:-4}
 calls=${4:-200}
 streams=${5:-50}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=bench/folio_server.sh
+source bench/folio_server.sh
 
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit: $(git rev-parse --short HEAD), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-FOLIO_WORKERS=0 FOLIO_OFFICE_PROCESSES=1 FOLIO_SYNC_TIMEOUT=1h "$build_dir/server/folio-server" serve \
-  --listen 127.0.0.1:0 --data-dir "$work/var" >"$work/folio.log" 2>&1 &
-pids+=($!)
-server=$!
-for _ in $(seq 600); do
-  grep -q '"event":"listening"' "$work/folio.log" && break
-  sleep 0.1
-done
-url=$(grep -o '"url":"[^"]*"' "$work/folio.log" | head -1 | cut -d'"' -f4)
-key=$(grep -o 'folio_[0-9a-f]\{48\}' "$work/folio.log" | head -1)
-[ -n "$url" ] && [ -n "$key" ] || { cat "$work/folio.log" >&2; exit 1; }
+FOLIO_WORKERS=0 FOLIO_OFFICE_PROCESSES=1 FOLIO_SYNC_TIMEOUT=1h start_folio_server "$build_dir"
+server=${pids[-1]}
 
 # One queued task to read before the load, so both measurements read the same kind of row.
 idle_task=$(curl -sf "$url/excel/generate" -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
