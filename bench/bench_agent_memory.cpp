@@ -3,6 +3,8 @@
 // memory taken away, so that it must inspect the document (one outline) before it can act, as an agent without
 // durable memory would on every turn. A turn here is what the engine does for one: open the run's document in an
 // editor, play the agent, save. Counters: the turn's credits and outline reads; time is wall time per turn.
+#include "bench_plugins.hpp"
+
 #include <folio/plugin_loader.hpp>
 
 #include <benchmark/benchmark.h>
@@ -15,29 +17,9 @@
 
 namespace {
 
-folio::loaded_plugin load(const char* file) {
-  auto plugin = folio::load_plugin(file);
-  if (!plugin) {
-    std::cerr << plugin.error().message << "\n";
-    std::exit(1); // NOLINT(concurrency-mt-unsafe): before any benchmark thread
-  }
-  return std::move(plugin).value();
-}
-
-class services final : public folio::turn_services {
-public:
-  explicit services(folio::editor& document) : document_(document) {}
-  void report_progress(int) override {}
-  bool cancel_requested() override { return false; }
-  folio::editor& document() override { return document_; }
-
-private:
-  folio::editor& document_;
-};
-
 struct harness {
-  folio::loaded_plugin agent_plugin = load(FOLIO_SCRIPTED_PLUGIN);
-  folio::loaded_plugin office_plugin = load(FOLIO_LIBREOFFICE_PLUGIN);
+  folio::loaded_plugin agent_plugin = folio_bench::load_plugin_or_exit(FOLIO_SCRIPTED_PLUGIN);
+  folio::loaded_plugin office_plugin = folio_bench::load_plugin_or_exit(FOLIO_LIBREOFFICE_PLUGIN);
   std::unique_ptr<folio::agent> agent = agent_plugin.make_agent().value();
   // Every iteration replays the same saved workbook, so parked documents (ADR 12) would serve only the first:
   // switched off, every turn here loads its bytes. folio_bench_kept_documents measures the chain with parking.
@@ -52,7 +34,7 @@ struct harness {
 
   turn_result play(const std::string& bytes, const std::string& prompt, const folio::agent_state& state, int index) {
     auto editor = editors->open(folio::document_format::excel, bytes).value();
-    services host(*editor);
+    folio_bench::turn_host host(*editor);
     folio::turn_input input;
     input.prompt = prompt;
     input.format = folio::document_format::excel;

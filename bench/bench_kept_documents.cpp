@@ -6,6 +6,8 @@
 // is idle again, as it is when the user's next prompt comes: with parking on, that is when the office has loaded the
 // saved bytes to keep them (off the turn's path). Counters: credits of the last turn, and the share of timed turns
 // that took a parked document.
+#include "bench_plugins.hpp"
+
 #include <folio/plugin_loader.hpp>
 
 #include <benchmark/benchmark.h>
@@ -20,34 +22,14 @@
 
 namespace {
 
-folio::loaded_plugin load(const char* file) {
-  auto plugin = folio::load_plugin(file);
-  if (!plugin) {
-    std::cerr << plugin.error().message << "\n";
-    std::exit(1); // NOLINT(concurrency-mt-unsafe): before any benchmark thread
-  }
-  return std::move(plugin).value();
-}
-
-class services final : public folio::turn_services {
-public:
-  explicit services(folio::editor& document) : document_(document) {}
-  void report_progress(int) override {}
-  bool cancel_requested() override { return false; }
-  folio::editor& document() override { return document_; }
-
-private:
-  folio::editor& document_;
-};
-
 // The pool both editor factories share, one office.
 nlohmann::json pool_config() {
   return {{"processes", 1}};
 }
 
 struct harness {
-  folio::loaded_plugin agent_plugin = load(FOLIO_SCRIPTED_PLUGIN);
-  folio::loaded_plugin office_plugin = load(FOLIO_LIBREOFFICE_PLUGIN);
+  folio::loaded_plugin agent_plugin = folio_bench::load_plugin_or_exit(FOLIO_SCRIPTED_PLUGIN);
+  folio::loaded_plugin office_plugin = folio_bench::load_plugin_or_exit(FOLIO_LIBREOFFICE_PLUGIN);
   std::unique_ptr<folio::agent> agent = agent_plugin.make_agent().value();
   // Both factories share one pool (the same pool keys); only one of them parks documents.
   std::unique_ptr<folio::editor_factory> keeping = office_plugin.make_editor_factory(pool_config()).value();
@@ -64,7 +46,7 @@ struct harness {
   turn_result play(folio::editor_factory& editors, const std::string& bytes, const std::string& prompt,
                    const folio::agent_state& state, int index) {
     auto editor = editors.open(folio::document_format::excel, bytes).value();
-    services host(*editor);
+    folio_bench::turn_host host(*editor);
     folio::turn_input input;
     input.prompt = prompt;
     input.format = folio::document_format::excel;

@@ -2,6 +2,8 @@
 // with poppler's pdftoppm (one process per page, as a command-line converter would run it) on the same PDFs. The PDFs
 // are made once, at start, by the libreoffice plugin from corpus documents; each iteration renders the next page, so
 // a figure is the time per page over all of a document's pages.
+#include "bench_plugins.hpp"
+
 #include <folio/plugin_loader.hpp>
 
 #include <benchmark/benchmark.h>
@@ -54,15 +56,6 @@ std::string read_bytes(const fs::path& path) {
   return bytes.str();
 }
 
-folio::loaded_plugin load(const char* file) {
-  auto plugin = folio::load_plugin(file);
-  if (!plugin) {
-    std::cerr << plugin.error().message << "\n";
-    std::exit(1); // NOLINT(concurrency-mt-unsafe): before any benchmark thread
-  }
-  return std::move(plugin).value();
-}
-
 std::unique_ptr<folio::converter> make(const folio::loaded_plugin& plugin, const nlohmann::json& config) {
   auto made = plugin.make_converter(config);
   if (!made) {
@@ -81,9 +74,9 @@ struct rendered_pdf {
 // The PDFs, made once; the office is stopped before any measurement.
 const std::vector<rendered_pdf>& pdfs() {
   static const std::vector<rendered_pdf> made = [] {
-    const auto office_plugin = load(FOLIO_LIBREOFFICE_PLUGIN);
+    const auto office_plugin = folio_bench::load_plugin_or_exit(FOLIO_LIBREOFFICE_PLUGIN);
     const auto office = make(office_plugin, {{"processes", 1}});
-    const auto vips_plugin = load(FOLIO_VIPS_PLUGIN);
+    const auto vips_plugin = folio_bench::load_plugin_or_exit(FOLIO_VIPS_PLUGIN);
     const auto vips = make(vips_plugin, {});
     const auto directory = fs::temp_directory_path() / ("folio-bench-png-" + std::to_string(::getpid()));
     fs::create_directories(directory);
@@ -126,7 +119,7 @@ void report(benchmark::State& state, const rendered_pdf& pdf, double cpu_before,
 }
 
 folio::converter& vips() {
-  static const auto plugin = load(FOLIO_VIPS_PLUGIN);
+  static const auto plugin = folio_bench::load_plugin_or_exit(FOLIO_VIPS_PLUGIN);
   static const auto converter = make(plugin, {});
   return *converter;
 }
