@@ -8,6 +8,9 @@
 //   read_transaction()                  the same for methods that only read (a database may take fewer locks)
 //   savepoint()                         optional: the same inside a transaction; with it, concurrent write calls
 //                                       share one transaction (see writing())
+//   reader()                            optional: a read transaction on a connection of its own, whose rows() is a
+//                                       backend; with it, read calls run concurrently with each other and with the
+//                                       writer, outside the store's mutex (see reading())
 //   adjust_queued_count(delta)          keeps the count queued_task_count() answers, where it is not derived
 //   insert_organization, organization_by_id, organization_by_name, organizations, update_organization,
 //   move_run_expiries(org, retention)   expires_at = last_activity_at + retention for the org's unexpired runs
@@ -101,6 +104,19 @@ requires requires(Rows& rows) {
 struct savepoint_of<Rows> {
   using type = decltype(std::declval<Rows&>().savepoint());
 };
+
+// The type of a backend's reader, for backends that have them.
+template <class Rows>
+struct reader_of {
+  using type = std::nullptr_t;
+};
+template <class Rows>
+requires requires(Rows& rows) {
+  rows.reader().rows();
+}
+struct reader_of<Rows> {
+  using type = decltype(std::declval<Rows&>().reader());
+};
 } // namespace detail
 
 template <class Backend>
@@ -120,8 +136,9 @@ public:
   }
 
   result<organization> get_organization(const org_id& id) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, rows_.organization_by_id(id));
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, rows.organization_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such organization");
     }
@@ -129,8 +146,9 @@ public:
   }
 
   result<organization> find_organization(std::string_view name) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, rows_.organization_by_name(name));
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, rows.organization_by_name(name));
     if (!found) {
       return fail(errc::not_found, "no organization named '" + std::string(name) + "'");
     }
@@ -138,8 +156,9 @@ public:
   }
 
   result<std::vector<organization>> list_organizations() override {
-    [[maybe_unused]] const auto tx = reading();
-    return rows_.organizations();
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    return rows.organizations();
   }
 
   result<void> set_retention(const org_id& id, const retention_settings& settings) override {
@@ -165,8 +184,9 @@ public:
   }
 
   result<api_key> find_api_key(std::string_view secret_hash) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, rows_.api_key_by_hash(secret_hash));
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, rows.api_key_by_hash(secret_hash));
     if (!found) {
       return fail(errc::not_found, "no such API key");
     }
@@ -174,8 +194,9 @@ public:
   }
 
   result<std::vector<api_key>> list_api_keys(const org_id& org) override {
-    [[maybe_unused]] const auto tx = reading();
-    return rows_.api_keys(org);
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    return rows.api_keys(org);
   }
 
   result<void> revoke_api_key(const key_id& id, timestamp now) override {
@@ -272,24 +293,23 @@ public:
   }
 
   result<run> get_run(const org_id& org, const run_id& id, timestamp now) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, owned_run(org, id));
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, owned_run(rows, org, id));
     return present(found, now);
   }
 
   result<run> get_run_summary(const org_id& org, const run_id& id, timestamp now) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, rows_.run_summary_by_id(id));
-    if (!found || found->org != org) {
-      return fail(errc::not_found, "no such run", "run_id");
-    }
-    return present(std::move(*found), now);
+    const auto tx = reading();
+    FOLIO_TRY_ROWS(found, owned_run_summary(tx.rows(), org, id));
+    return present(std::move(found), now);
   }
 
   result<page<run>> list_runs(const org_id& org, const run_filter& filter, const page_request<run_id>& request,
                               timestamp now) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(newest_first, rows_.runs_page(org, filter, request.before, request.limit + 1, now));
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(newest_first, rows.runs_page(org, filter, request.before, request.limit + 1, now));
     for (auto& item : newest_first) {
       item = present(item, now);
     }
@@ -297,33 +317,38 @@ public:
   }
 
   result<task> get_task(const org_id& org, const task_id& id) override {
-    [[maybe_unused]] const auto tx = reading();
-    return owned_task(org, id);
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    return owned_task(rows, org, id);
   }
 
   result<page<task>> list_tasks(const org_id& org, const run_id& id, const page_request<task_id>& request) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, owned_run(org, id));
-    FOLIO_TRY_ROWS(newest_first, rows_.tasks_page(found.id, request.before, request.limit + 1));
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, owned_run_summary(rows, org, id));
+    FOLIO_TRY_ROWS(newest_first, rows.tasks_page(found.id, request.before, request.limit + 1));
     return make_page(std::move(newest_first), request.limit, [](const task& item) { return item.id; });
   }
 
   result<std::vector<task_change>> list_task_events(const org_id& org, const task_id& id,
                                                     std::uint64_t after_sequence) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, owned_task(org, id));
-    return rows_.changes_after(found.id, after_sequence);
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, owned_task(rows, org, id));
+    return rows.changes_after(found.id, after_sequence);
   }
 
   result<std::vector<document_version>> list_versions(const org_id& org, const run_id& id) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, owned_run(org, id));
-    return rows_.versions(found.id);
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, owned_run_summary(rows, org, id));
+    return rows.versions(found.id);
   }
 
   result<task> load_task(const task_id& id) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, rows_.task_by_id(id));
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, rows.task_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such task", "task_id");
     }
@@ -331,8 +356,9 @@ public:
   }
 
   result<run> load_run(const run_id& id, timestamp now) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, rows_.run_by_id(id));
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, rows.run_by_id(id));
     if (!found) {
       return fail(errc::not_found, "no such run", "run_id");
     }
@@ -441,7 +467,7 @@ public:
   result<std::pair<task, std::optional<task_change>>> request_cancel(const org_id& org, const task_id& id,
                                                                      timestamp now) override {
     auto tx = writing();
-    FOLIO_TRY_ROWS(work, owned_task(org, id));
+    FOLIO_TRY_ROWS(work, owned_task(rows_, org, id));
     const auto before = work.status;
     if (auto applied = apply(work, task_event::request_cancel, now); !applied) {
       return fail(applied.error().code, "task " + id.str() + " already " + std::string(to_string(work.status)),
@@ -466,7 +492,7 @@ public:
   result<run> upload_document(const org_id& org, const run_id& id, const std::string& document_hash,
                               timestamp now) override {
     auto tx = writing();
-    FOLIO_TRY_ROWS(target, owned_run(org, id));
+    FOLIO_TRY_ROWS(target, owned_run(rows_, org, id));
     if (is_expired(target, now)) {
       return fail(errc::run_expired, "this run has expired", "run_id");
     }
@@ -511,7 +537,7 @@ public:
 
   result<std::vector<std::string>> delete_run(const org_id& org, const run_id& id, timestamp now) override {
     auto tx = writing();
-    FOLIO_TRY_ROWS(target, owned_run(org, id));
+    FOLIO_TRY_ROWS(target, owned_run(rows_, org, id));
     if (target.queued_tasks + target.running_tasks > 0) {
       return fail(errc::run_busy, "the run has an unfinished task; cancel it first", "run_id");
     }
@@ -531,8 +557,9 @@ public:
   }
 
   result<std::optional<export_entry>> find_export(const std::string& key_digest) override {
-    [[maybe_unused]] const auto tx = reading();
-    return rows_.export_by_digest(key_digest);
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    return rows.export_by_digest(key_digest);
   }
 
   result<void> put_export(const export_entry& entry) override {
@@ -542,8 +569,9 @@ public:
   }
 
   result<bool> is_blob_referenced(const std::string& document_hash) override {
-    [[maybe_unused]] const auto tx = reading();
-    return rows_.hash_referenced(document_hash);
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    return rows.hash_referenced(document_hash);
   }
 
   result<std::vector<webhook_delivery>> claim_webhook_deliveries(timestamp now, duration lease,
@@ -587,16 +615,18 @@ public:
   }
 
   result<std::vector<webhook_delivery>> list_webhook_deliveries(const org_id& org, const task_id& id) override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(found, owned_task(org, id));
-    return rows_.webhooks_of_task(found.id);
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, owned_task(rows, org, id));
+    return rows.webhooks_of_task(found.id);
   }
 
   result<store_gauges> gauges() override {
-    [[maybe_unused]] const auto tx = reading();
-    FOLIO_TRY_ROWS(queued, rows_.queued_task_count());
-    FOLIO_TRY_ROWS(running, rows_.running_task_count());
-    FOLIO_TRY_ROWS(pending, rows_.pending_webhook_count());
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(queued, rows.queued_task_count());
+    FOLIO_TRY_ROWS(running, rows.running_task_count());
+    FOLIO_TRY_ROWS(pending, rows.pending_webhook_count());
     return store_gauges{queued, running, pending};
   }
 
@@ -607,6 +637,8 @@ private:
   // A backend with savepoints lets write calls that arrive while another is under way share its transaction.
   static constexpr bool shares_transactions =
       !std::is_same_v<typename detail::savepoint_of<Backend>::type, std::nullptr_t>;
+  // A backend with readers serves read calls on connections of their own, outside the store's mutex.
+  static constexpr bool has_readers = !std::is_same_v<typename detail::reader_of<Backend>::type, std::nullptr_t>;
   // Callers in one shared transaction at most, so none waits long for the commit.
   static constexpr std::size_t max_sharing = 16;
 
@@ -705,21 +737,34 @@ private:
     bool finished_ = false;
   };
 
-  // One read call: it first commits a shared transaction still open, so it reads only what is durable.
+  // One read call. With readers of the backend's own, it reads beside the writer and other readers, seeing only
+  // what is committed. Without them it takes the store's mutex and first commits a shared transaction still open,
+  // so it too reads only what is durable.
   class read_scope {
   public:
-    explicit read_scope(backed_store& owner) : lock_(owner.arrive()) {
-      if constexpr (shares_transactions) {
-        if (owner.shared_) {
-          owner.end_shared_transaction();
+    explicit read_scope(backed_store& owner) {
+      if constexpr (has_readers) {
+        reader_.emplace(owner.rows_.reader());
+        rows_ = &reader_->rows();
+      } else {
+        lock_ = owner.arrive();
+        if constexpr (shares_transactions) {
+          if (owner.shared_) {
+            owner.end_shared_transaction();
+          }
         }
+        transaction_.emplace(owner.rows_.read_transaction());
+        rows_ = &owner.rows_;
       }
-      transaction_.emplace(owner.rows_.read_transaction());
     }
+
+    [[nodiscard]] Backend& rows() const { return *rows_; }
 
   private:
     std::unique_lock<std::mutex> lock_;
     std::optional<decltype(std::declval<Backend&>().read_transaction())> transaction_;
+    std::optional<typename detail::reader_of<Backend>::type> reader_;
+    Backend* rows_ = nullptr;
   };
 
   write_scope writing() { return write_scope(*this); }
@@ -761,16 +806,25 @@ private:
     return held;
   }
 
-  result<run> owned_run(const org_id& org, const run_id& id) {
-    FOLIO_TRY_ROWS(found, rows_.run_by_id(id));
+  static result<run> owned_run(Backend& rows, const org_id& org, const run_id& id) {
+    FOLIO_TRY_ROWS(found, rows.run_by_id(id));
     if (!found || found->org != org) {
       return fail(errc::not_found, "no such run", "run_id");
     }
     return std::move(*found);
   }
 
-  result<task> owned_task(const org_id& org, const task_id& id) {
-    FOLIO_TRY_ROWS(found, rows_.task_by_id(id));
+  // The run without its agent state, for calls that only ask whose it is or show what a listing shows.
+  static result<run> owned_run_summary(Backend& rows, const org_id& org, const run_id& id) {
+    FOLIO_TRY_ROWS(found, rows.run_summary_by_id(id));
+    if (!found || found->org != org) {
+      return fail(errc::not_found, "no such run", "run_id");
+    }
+    return std::move(*found);
+  }
+
+  static result<task> owned_task(Backend& rows, const org_id& org, const task_id& id) {
+    FOLIO_TRY_ROWS(found, rows.task_by_id(id));
     if (!found || found->org != org) {
       return fail(errc::not_found, "no such task", "task_id");
     }
@@ -921,7 +975,8 @@ private:
     return success();
   }
 
-  // Serialises this process's use of the backend; transactions serialise processes.
+  // Serialises this process's writes, and its reads for a backend without readers; transactions serialise
+  // processes.
   std::mutex mutex_;
   // Callers waiting for mutex_.
   std::atomic<std::size_t> arriving_{0};

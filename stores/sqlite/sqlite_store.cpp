@@ -8,6 +8,8 @@
 
 #include <array>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -216,7 +218,7 @@ timestamp from_ms(std::int64_t ms) {
   return timestamp{std::chrono::milliseconds{ms}};
 }
 
-// One connection with its prepared statements. backed_store serialises its use within a process.
+// One connection with its prepared statements, used by one call at a time.
 class database {
 public:
   database() = default;
@@ -229,12 +231,12 @@ public:
     sqlite3_close_v2(handle_);
   }
 
-  result<void> open(const std::filesystem::path& file) {
-    const int opened = sqlite3_open_v2(
-        file.c_str(), &handle_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, wal_write_vfs_name());
+  result<void> open(const std::filesystem::path& file, int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {
+    const int opened = sqlite3_open_v2(file.c_str(), &handle_, flags | SQLITE_OPEN_NOMUTEX, wal_write_vfs_name());
     if (opened != SQLITE_OK) {
       return fail(errc::storage_error, "cannot open database " + file.string() + ": " + sqlite3_errstr(opened));
     }
+    open_ = true;
     sqlite3_extended_result_codes(handle_, 1);
     sqlite3_busy_timeout(handle_, 10'000);
     return success();
@@ -277,10 +279,12 @@ public:
   }
 
   [[nodiscard]] sqlite3* handle() const { return handle_; }
+  [[nodiscard]] bool is_open() const { return open_; }
   bool usable = true;
 
 private:
   sqlite3* handle_ = nullptr;
+  bool open_ = false;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
@@ -706,10 +710,31 @@ std::string prefixed(const std::string& table, std::string_view columns) {
 constexpr const char* expired_condition =
     "(expired_at IS NOT NULL OR (queued_tasks + running_tasks = 0 AND expires_at <= :now))";
 
+class sqlite_tables;
+
+// Connections of their own for read calls, each with its prepared statements: in WAL mode they read the last commit
+// while the writer's transaction is open, and two of them read at once.
+class reader_pool {
+public:
+  explicit reader_pool(std::filesystem::path file) : file_(std::move(file)) {}
+
+  // An idle reader, or a new one (a reader whose connection did not open fails each query with why).
+  std::unique_ptr<sqlite_tables> take();
+  void give_back(std::unique_ptr<sqlite_tables> reader);
+
+private:
+  std::filesystem::path file_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<sqlite_tables>> idle_;
+};
+
+class read_lease;
+
 // The backend backed_store drives. Rows only: every rule is in backed_store.
 class sqlite_tables {
 public:
-  explicit sqlite_tables(std::unique_ptr<database> held) : db_(std::move(held)) {}
+  explicit sqlite_tables(std::unique_ptr<database> held, std::shared_ptr<reader_pool> readers = nullptr)
+      : db_(std::move(held)), readers_(std::move(readers)) {}
 
   class transaction_scope {
   public:
@@ -797,6 +822,8 @@ public:
     return transaction_scope(*db_, "BEGIN DEFERRED");
   }
   savepoint_scope savepoint() { return savepoint_scope(*this); }
+  read_lease reader();
+  [[nodiscard]] bool is_open() const { return db_->is_open(); }
 
   result<void> insert_organization(const organization& created) {
     query statement(*db_, std::string("INSERT INTO organizations (") + organization_columns + ") VALUES (" +
@@ -1212,14 +1239,69 @@ private:
   }
 
   std::unique_ptr<database> db_;
+  std::shared_ptr<reader_pool> readers_;
   held_rows runs_read_;
   held_rows tasks_read_;
 };
 
+// One read call's reader, in a read transaction for as long as the lease lasts; then back in its pool.
+class read_lease {
+public:
+  read_lease(std::shared_ptr<reader_pool> pool, std::unique_ptr<sqlite_tables> reader)
+      : pool_(std::move(pool)), reader_(std::move(reader)), transaction_(reader_->read_transaction()) {}
+  read_lease(read_lease&&) noexcept = default;
+  read_lease(const read_lease&) = delete;
+  read_lease& operator=(const read_lease&) = delete;
+  read_lease& operator=(read_lease&&) = delete;
+  ~read_lease() {
+    transaction_.reset();
+    if (pool_ && reader_) {
+      pool_->give_back(std::move(reader_));
+    }
+  }
+
+  sqlite_tables& rows() { return *reader_; }
+
+private:
+  std::shared_ptr<reader_pool> pool_;
+  std::unique_ptr<sqlite_tables> reader_;
+  std::optional<sqlite_tables::transaction_scope> transaction_;
+};
+
+read_lease sqlite_tables::reader() {
+  return {readers_, readers_->take()};
+}
+
+std::unique_ptr<sqlite_tables> reader_pool::take() {
+  {
+    const std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto reader = std::move(idle_.back());
+      idle_.pop_back();
+      return reader;
+    }
+  }
+  auto db = std::make_unique<database>();
+  // query_only: a reader that tried to write would fail rather than take the writer's place.
+  if (db->open(file_, SQLITE_OPEN_READWRITE)) {
+    static_cast<void>(db->exec("PRAGMA query_only = ON"));
+  }
+  return std::make_unique<sqlite_tables>(std::move(db));
+}
+
+void reader_pool::give_back(std::unique_ptr<sqlite_tables> reader) {
+  if (!reader->is_open()) {
+    return;
+  }
+  const std::lock_guard lock(mutex_);
+  idle_.push_back(std::move(reader));
+}
+
 class sqlite_store final : public backed_store<sqlite_tables> {
 public:
-  sqlite_store(std::unique_ptr<database> db, const clock& time_source, store_limits limits)
-      : backed_store(sqlite_tables(std::move(db)), time_source, limits) {}
+  sqlite_store(std::unique_ptr<database> db, const std::filesystem::path& file, const clock& time_source,
+               store_limits limits)
+      : backed_store(sqlite_tables(std::move(db), std::make_shared<reader_pool>(file)), time_source, limits) {}
 };
 
 result<int> schema_version_of(database& db) {
@@ -1286,7 +1368,7 @@ result<std::unique_ptr<store>> open_sqlite_store(const std::filesystem::path& fi
   if (auto migrated = migrate(*db, file); !migrated) {
     return migrated.error();
   }
-  return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(db), time_source, limits));
+  return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(db), file, time_source, limits));
 }
 
 FOLIO_END_NAMESPACE

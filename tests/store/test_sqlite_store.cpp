@@ -8,9 +8,12 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 namespace {
 struct sqlite_store_fixture {
@@ -152,6 +155,53 @@ TEST_CASE("sqlite store's commits are there for another connection at once, as f
   CHECK(count("SELECT credits_used FROM runs WHERE status = 2") == 7);
   CHECK(count("SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1);
   sqlite3_close(reader);
+}
+
+TEST_CASE("sqlite store answers reads while its writer waits for another process's write lock", "[store][sqlite]") {
+  folio::manual_clock clock;
+  folio_test::temp_directory directory;
+  const auto file = directory.path() / "folio.db";
+  folio::id_generator ids(clock, 6);
+  const auto org = ids.next<folio::org_id>();
+  auto opened = folio::open_sqlite_store(file, clock);
+  REQUIRE(opened);
+  auto& store = *opened.value();
+  REQUIRE(store.create_organization({org, "acme", {}, "whsec", clock.now()}));
+  folio::submission made;
+  made.org = org;
+  made.prompt = "Create a Q3 sales report";
+  const auto first = store.submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now());
+  REQUIRE(first);
+
+  // Another process (the admin command, a backup tool) holds the write lock: the store's next write waits for it.
+  sqlite3* other = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  std::atomic<bool> written{false};
+  folio::result<folio::submit_outcome> second = folio::fail(folio::errc::internal, "not submitted");
+  std::thread writer([&] {
+    second = store.submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now());
+    written = true;
+  });
+  // Time for the writer to take the store's mutex and start waiting for the lock (up to its 10 s busy timeout).
+  std::this_thread::sleep_for(std::chrono::milliseconds{300});
+  // Reads answer meanwhile, from the last commit, without waiting for the writer.
+  for (int read = 0; read < 20; ++read) {
+    const auto task = store.get_task(org, first.value().created.id);
+    REQUIRE(task);
+    CHECK(task.value().status == folio::task_status::queued);
+    const auto listed = store.list_runs(org, {}, {}, clock.now());
+    REQUIRE(listed);
+    CHECK(listed.value().items.size() == 1);
+    CHECK(store.gauges().value().queued_tasks == 1);
+  }
+  CHECK_FALSE(written);
+  REQUIRE(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(other);
+  writer.join();
+  REQUIRE(second);
+  CHECK(store.list_runs(org, {}, {}, clock.now()).value().items.size() == 2);
+  CHECK(store.get_task(org, second.value().created.id).value().status == folio::task_status::queued);
 }
 
 TEST_CASE("sqlite store migrates a schema 1 database forward, keeping its data", "[store][sqlite]") {
