@@ -1,6 +1,7 @@
 #include "auth.hpp"
 
 #include <string>
+#include <utility>
 
 namespace folio_server {
 
@@ -18,19 +19,17 @@ folio::result<folio::organization> authenticate(folio::store& metadata, std::opt
   while (!secret.empty() && secret.front() == ' ') {
     secret.remove_prefix(1);
   }
-  auto key = metadata.find_api_key(folio::hash_api_key_secret(secret));
-  if (!key) {
-    if (key.error().code == folio::errc::not_found) {
-      return folio::fail(folio::errc::unauthenticated, "this API key is not valid (unknown or revoked)",
-                         "Authorization");
+  auto holder = metadata.find_api_key_holder(folio::hash_api_key_secret(secret));
+  if (!holder) {
+    if (holder.error().code != folio::errc::not_found) {
+      return holder.error();
     }
-    return key.error();
+    return folio::fail(folio::errc::unauthenticated,
+                       holder.error().param == "org_id" ? "this API key's organization no longer exists"
+                                                        : "this API key is not valid (unknown or revoked)",
+                       "Authorization");
   }
-  auto org = metadata.get_organization(key.value().org);
-  if (!org) {
-    return folio::fail(folio::errc::unauthenticated, "this API key's organization no longer exists", "Authorization");
-  }
-  return org;
+  return std::move(holder).value().owner;
 }
 
 } // namespace folio_server

@@ -61,26 +61,23 @@ nlohmann::json task_json(const server_app& app, const folio::task& subject, cons
                                : nlohmann::json()}};
 }
 
+nlohmann::json task_with_document_json(const server_app& app, const folio::task_with_document& read,
+                                       folio::timestamp now) {
+  const bool stored = read.owner.status != folio::run_status::expired;
+  return task_json(app, read.subject, stored ? read.document_hash : std::nullopt, read.owner.file_name, now);
+}
+
 folio::result<nlohmann::json> present_task(server_app& app, const folio::task& subject) {
   const auto now = app.clock().now();
   if (subject.status != folio::task_status::completed) {
     return task_json(app, subject, std::nullopt, {}, now);
   }
-  auto owner = app.store().get_run_summary(subject.org, subject.run, now);
-  if (!owner) {
-    return owner.error();
+  auto read = app.store().get_task_with_document(subject.org, subject.id, now);
+  if (!read) {
+    return read.error();
   }
-  std::optional<std::string> hash;
-  if (owner.value().status != folio::run_status::expired) {
-    auto hashes = written_versions(app, subject.org, subject.run);
-    if (!hashes) {
-      return hashes.error();
-    }
-    if (const auto found = hashes.value().find(subject.id); found != hashes.value().end()) {
-      hash = found->second;
-    }
-  }
-  return task_json(app, subject, hash, owner.value().file_name, now);
+  read.value().subject = subject;
+  return task_with_document_json(app, read.value(), now);
 }
 
 nlohmann::json run_summary_json(const folio::run& subject) {

@@ -26,7 +26,12 @@ nlohmann::json task_error_json(const folio::task& subject);
 nlohmann::json task_json(const server_app& app, const folio::task& subject, const std::optional<std::string>& hash,
                          const std::string& file_name, folio::timestamp now);
 
-// Reads what task_json needs (the run's file name and versions) and answers the task as GET /tasks/{id} does.
+// The task as GET /tasks/{id} answers it, from one read of the task with its run and version.
+nlohmann::json task_with_document_json(const server_app& app, const folio::task_with_document& read,
+                                       folio::timestamp now);
+
+// Reads what task_json needs (the run's file name and the task's version) and answers the task as GET /tasks/{id}
+// does, as the given snapshot shows it.
 folio::result<nlohmann::json> present_task(server_app& app, const folio::task& subject);
 
 // An item of GET /runs.

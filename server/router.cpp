@@ -6,7 +6,9 @@
 #include <folio/time_format.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <mutex>
@@ -53,22 +55,36 @@ std::map<std::string, std::string> copy_headers(const Pistache::Http::Header::Co
 }
 
 // One JSON line per request on stdout, written whole under a lock so lines of concurrent requests never mix. The
-// path is not logged: the route names what was asked, and query strings may hold a link's signature.
+// path is not logged: the route names what was asked, and query strings may hold a link's signature. The line is
+// written by hand, not through a JSON document (a fifth of a small request's work): every value is either a number or
+// text of folio's own making (a route pattern from the table, a method name, ids, a time) that needs no escaping.
 void log_request(const request_record& record) {
-  static std::mutex output;
-  nlohmann::json line = {{"time", folio::format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now()))},
-                         {"request_id", record.id.str()},
-                         {"method", record.method},
-                         {"route", record.route},
-                         {"status", record.status},
-                         {"duration_ms", static_cast<double>(record.duration.count()) / 1000.0}};
+  std::array<char, 32> duration{};
+  const auto duration_end = std::to_chars(duration.data(), duration.data() + duration.size(),
+                                          static_cast<double>(record.duration.count()) / 1000.0)
+                                .ptr;
+  std::string line;
+  line.reserve(224);
+  line.append(R"({"time":")")
+      .append(folio::format_rfc3339(
+          std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now())))
+      .append(R"(","request_id":")")
+      .append(record.id.str())
+      .append(R"(","method":")")
+      .append(record.method)
+      .append(R"(","route":")")
+      .append(record.route)
+      .append(R"(","status":)")
+      .append(std::to_string(record.status))
+      .append(R"(,"duration_ms":)")
+      .append(duration.data(), duration_end);
   if (record.org) {
-    line["org_id"] = record.org->str();
+    line.append(R"(,"org_id":")").append(record.org->str()).append("\"");
   }
-  const auto text = line.dump() + "\n";
+  line.append("}\n");
+  static std::mutex output;
   const std::lock_guard lock(output);
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
 }
 

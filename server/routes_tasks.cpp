@@ -19,17 +19,13 @@ void get_task(server_app& app, const request_context& request, const responder_p
     answer->error(id.error());
     return;
   }
-  auto found = app.store().get_task(request.org_id(), id.value());
+  const auto now = app.clock().now();
+  auto found = app.store().get_task_with_document(request.org_id(), id.value(), now);
   if (!found) {
     answer->error(found.error());
     return;
   }
-  auto shown = present_task(app, found.value());
-  if (!shown) {
-    answer->error(shown.error());
-    return;
-  }
-  answer->json(Code::Ok, shown.value());
+  answer->json(Code::Ok, task_with_document_json(app, found.value(), now));
 }
 
 void cancel_task(server_app& app, const request_context& request, const responder_ptr& answer) {

@@ -26,7 +26,8 @@
 //                                       and nothing running (the task itself)
 //   tasks_with_ended_leases(now, worker) running tasks whose lease expired at `now`, or is held by `worker`
 //   append_change(id, snapshot) → its sequence, one after the task's last change; changes_after(task, sequence)
-//   insert_version, versions(run), delete_versions(run) → their hashes, hash_referenced(hash)
+//   insert_version, versions(run), version_of_task(run, task), delete_versions(run) → their hashes,
+//   hash_referenced(hash)
 //   runs_due_for_expiry(now, max), runs_due_for_purge(now, max)  (purge: expired, not purged,
 //                                       now >= expires_at + the organization's purge_after)
 //   forget_idempotency_before(time)
@@ -193,6 +194,20 @@ public:
     return *found;
   }
 
+  result<api_key_holder> find_api_key_holder(std::string_view secret_hash) override {
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, rows.api_key_by_hash(secret_hash));
+    if (!found) {
+      return fail(errc::not_found, "no such API key");
+    }
+    FOLIO_TRY_ROWS(owner, rows.organization_by_id(found->org));
+    if (!owner) {
+      return fail(errc::not_found, "this API key's organization no longer exists", "org_id");
+    }
+    return api_key_holder{std::move(*found), std::move(*owner)};
+  }
+
   result<std::vector<api_key>> list_api_keys(const org_id& org) override {
     const auto tx = reading();
     auto& rows = tx.rows();
@@ -320,6 +335,19 @@ public:
     const auto tx = reading();
     auto& rows = tx.rows();
     return owned_task(rows, org, id);
+  }
+
+  result<task_with_document> get_task_with_document(const org_id& org, const task_id& id, timestamp now) override {
+    const auto tx = reading();
+    auto& rows = tx.rows();
+    FOLIO_TRY_ROWS(found, owned_task(rows, org, id));
+    FOLIO_TRY_ROWS(owner, owned_run_summary(rows, org, found.run));
+    FOLIO_TRY_ROWS(written, rows.version_of_task(found.run, found.id));
+    std::optional<std::string> hash;
+    if (written) {
+      hash = std::move(written->hash);
+    }
+    return task_with_document{std::move(found), present(std::move(owner), now), std::move(hash)};
   }
 
   result<page<task>> list_tasks(const org_id& org, const run_id& id, const page_request<task_id>& request) override {

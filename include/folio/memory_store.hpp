@@ -189,6 +189,12 @@ public:
     return success();
   }
   result<std::vector<document_version>> versions(const run_id& id) { return versions_[id]; }
+  result<std::optional<document_version>> version_of_task(const run_id& id, const task_id& writer) {
+    const auto& held = versions_[id];
+    const auto found = std::find_if(held.begin(), held.end(),
+                                    [&](const document_version& version) { return version.written_by == writer; });
+    return found == held.end() ? std::nullopt : std::optional<document_version>{*found};
+  }
   result<std::vector<std::string>> delete_versions(const run_id& id) {
     std::vector<std::string> hashes;
     for (const auto& version : versions_[id]) {

@@ -46,6 +46,20 @@ struct submit_outcome {
   bool replayed = false;
 };
 
+// An API key with its organization, read together: what every authenticated request needs.
+struct api_key_holder {
+  api_key key;
+  organization owner;
+};
+
+// A task with what shows its document: its run without the agent state (as get_run_summary reads it) and the hash of
+// the document version the task wrote, if it wrote one.
+struct task_with_document {
+  task subject;
+  run owner;
+  std::optional<std::string> document_hash;
+};
+
 // A task handed to a worker, with the run state the turn starts from and the change the claim recorded.
 struct claimed_turn {
   task work;
@@ -136,6 +150,9 @@ public:
   virtual result<void> create_api_key(const api_key& created) = 0;
   // Only keys not revoked are found.
   virtual result<api_key> find_api_key(std::string_view secret_hash) = 0;
+  // The key (as find_api_key finds it) with its organization, in one read. not_found with param "org_id" when the
+  // key's organization no longer exists.
+  virtual result<api_key_holder> find_api_key_holder(std::string_view secret_hash) = 0;
   virtual result<std::vector<api_key>> list_api_keys(const org_id& org) = 0;
   virtual result<void> revoke_api_key(const key_id& id, timestamp now) = 0;
 
@@ -153,6 +170,8 @@ public:
   virtual result<page<run>> list_runs(const org_id& org, const run_filter& filter, const page_request<run_id>& request,
                                       timestamp now) = 0;
   virtual result<task> get_task(const org_id& org, const task_id& id) = 0;
+  // The task, its run and the version it wrote, in one read: what an answer about a task shows.
+  virtual result<task_with_document> get_task_with_document(const org_id& org, const task_id& id, timestamp now) = 0;
   virtual result<page<task>> list_tasks(const org_id& org, const run_id& run, const page_request<task_id>& request) = 0;
   virtual result<std::vector<task_change>> list_task_events(const org_id& org, const task_id& id,
                                                             std::uint64_t after_sequence) = 0;

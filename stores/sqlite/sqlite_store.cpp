@@ -515,7 +515,10 @@ run read_run(const query& row) {
   held.format = static_cast<document_format>(row.small(2));
   held.file_name = row.text(3);
   held.first_prompt = row.text(4);
-  held.metadata = nlohmann::json::parse(row.text(5)).get<std::map<std::string, std::string>>();
+  // Most runs carry no metadata: no JSON to parse for them (a listing reads many runs).
+  if (const auto metadata = row.text(5); metadata != "{}") {
+    held.metadata = nlohmann::json::parse(metadata).get<std::map<std::string, std::string>>();
+  }
   held.created_at = row.time(6);
   held.updated_at = row.time(7);
   held.last_activity_at = row.time(8);
@@ -643,6 +646,15 @@ task_change read_change(const query& row) {
   work.turn_index = row.small(21);
   work.created_at = row.time(22);
   return task_change{row.id<event_id>(1), static_cast<std::uint64_t>(row.integer(0)), std::move(work)};
+}
+
+document_version read_version(const query& row) {
+  document_version version{row.id<run_id>(0), static_cast<std::uint32_t>(row.integer(1)), row.text(2), std::nullopt,
+                           row.time(4)};
+  if (!row.is_null(3)) {
+    version.written_by = row.id<task_id>(3);
+  }
+  return version;
 }
 
 constexpr const char* export_columns =
@@ -1062,14 +1074,13 @@ public:
   result<std::vector<document_version>> versions(const run_id& id) {
     query statement(*db_, "SELECT run_id, number, hash, task_id, created_at FROM document_versions WHERE run_id = ? "
                           "ORDER BY number");
-    return all_rows<document_version>(statement.bind(id), [](const query& row) {
-      document_version version{row.id<run_id>(0), static_cast<std::uint32_t>(row.integer(1)), row.text(2), std::nullopt,
-                               row.time(4)};
-      if (!row.is_null(3)) {
-        version.written_by = row.id<task_id>(3);
-      }
-      return version;
-    });
+    return all_rows<document_version>(statement.bind(id), read_version);
+  }
+  // Found through the primary key's run_id: a run has few versions.
+  result<std::optional<document_version>> version_of_task(const run_id& id, const task_id& writer) {
+    query statement(*db_, "SELECT run_id, number, hash, task_id, created_at FROM document_versions WHERE run_id = ? "
+                          "AND task_id = ?");
+    return one_row<document_version>(statement.bind_all(id, writer), read_version);
   }
   result<std::vector<std::string>> delete_versions(const run_id& id) {
     query select(*db_, "SELECT hash FROM document_versions WHERE run_id = ?");

@@ -1133,3 +1133,66 @@ TEMPLATE_TEST_CASE("store reads a run's summary: the run without its agent state
   CHECK(w.store.get_run_summary(w.org, w.ids.template next<folio::run_id>(), w.fixture.clock.now()).error() ==
         folio::errc::not_found);
 }
+
+TEMPLATE_TEST_CASE("store reads a task with its run and the version it wrote, scoped to its organization",
+                   "[store][conformance]", FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const auto created = w.create("Create a Q3 sales report");
+  const auto run = created.run_after.id;
+  const auto queued = w.store.get_task_with_document(w.org, created.created.id, w.fixture.clock.now());
+  REQUIRE(queued);
+  CHECK(queued.value().subject.status == folio::task_status::queued);
+  CHECK(queued.value().owner.id == run);
+  CHECK_FALSE(queued.value().document_hash);
+
+  w.commit(*w.claim(), folio_conformance::hash_a, 84);
+  REQUIRE(w.store.upload_document(w.org, run, folio_conformance::hash_b, w.fixture.clock.now()));
+  const auto second = w.resume(run, "Now add a forecast tab");
+  w.commit(*w.claim(), std::string(64, 'c'));
+
+  const auto first = w.store.get_task_with_document(w.org, created.created.id, w.fixture.clock.now());
+  REQUIRE(first);
+  CHECK(first.value().subject.status == folio::task_status::completed);
+  CHECK(first.value().subject.credits_used == 84);
+  // Each task's own version, not the run's latest nor the uploaded one.
+  CHECK(first.value().document_hash == folio_conformance::hash_a);
+  CHECK(first.value().owner.file_name == w.get_run(run).file_name);
+  CHECK(first.value().owner.versions == 3);
+  CHECK(first.value().owner.state == folio::agent_state{});
+  CHECK(w.store.get_task_with_document(w.org, second.created.id, w.fixture.clock.now()).value().document_hash ==
+        std::string(64, 'c'));
+
+  const auto other_org = w.add_org("globex");
+  CHECK(w.store.get_task_with_document(other_org, created.created.id, w.fixture.clock.now()).error() ==
+        folio::errc::not_found);
+  CHECK(w.store.get_task_with_document(w.org, w.ids.template next<folio::task_id>(), w.fixture.clock.now()).error() ==
+        folio::errc::not_found);
+  // A deleted run's tasks stay readable; their version is gone with the bytes, and the run shows expired.
+  REQUIRE(w.store.delete_run(w.org, run, w.fixture.clock.now()));
+  const auto deleted = w.store.get_task_with_document(w.org, created.created.id, w.fixture.clock.now());
+  REQUIRE(deleted);
+  CHECK_FALSE(deleted.value().document_hash);
+  CHECK(deleted.value().owner.status == folio::run_status::expired);
+}
+
+TEMPLATE_TEST_CASE("store finds an API key with its organization until the key is revoked", "[store][conformance]",
+                   FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const folio::api_key key{w.ids.template next<folio::key_id>(),
+                           w.org,
+                           folio::hash_api_key_secret("sk_secret"),
+                           "sk_sec",
+                           w.fixture.clock.now(),
+                           std::nullopt};
+  REQUIRE(w.store.create_api_key(key));
+  REQUIRE(w.store.set_retention(w.org, {std::chrono::hours{48}, std::chrono::hours{1}}));
+  auto found = w.store.find_api_key_holder(folio::hash_api_key_secret("sk_secret"));
+  REQUIRE(found);
+  CHECK(found.value().key.id == key.id);
+  CHECK(found.value().owner.id == w.org);
+  CHECK(found.value().owner.name == "acme");
+  CHECK(found.value().owner.retention.retention == std::chrono::hours{48});
+  CHECK(w.store.find_api_key_holder(folio::hash_api_key_secret("sk_other")).error() == folio::errc::not_found);
+  REQUIRE(w.store.revoke_api_key(key.id, w.fixture.clock.now()));
+  CHECK(w.store.find_api_key_holder(folio::hash_api_key_secret("sk_secret")).error() == folio::errc::not_found);
+}
