@@ -846,7 +846,8 @@ public:
         .run();
   }
   result<std::optional<organization>> organization_by_id(const org_id& id) {
-    query statement(*db_, std::string("SELECT ") + organization_columns + " FROM organizations WHERE id = ?");
+    static const std::string sql = std::string("SELECT ") + organization_columns + " FROM organizations WHERE id = ?";
+    query statement(*db_, sql);
     return one_row<organization>(statement.bind(id), read_organization);
   }
   result<std::optional<organization>> organization_by_name(std::string_view name) {
@@ -884,8 +885,9 @@ public:
     return one_row<api_key>(statement.bind(id), read_api_key);
   }
   result<std::optional<api_key>> api_key_by_hash(std::string_view secret_hash) {
-    query statement(*db_, std::string("SELECT ") + api_key_columns +
-                              " FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL");
+    static const std::string sql =
+        std::string("SELECT ") + api_key_columns + " FROM api_keys WHERE secret_hash = ? AND revoked_at IS NULL";
+    query statement(*db_, sql);
     return one_row<api_key>(statement.bind(secret_hash), read_api_key);
   }
   result<std::vector<api_key>> api_keys(const org_id& org) {
@@ -1205,7 +1207,13 @@ private:
     tasks_read_.clear();
   }
 
+  // Only the writer updates rows; a reader has nothing to remember them for.
+  [[nodiscard]] bool remembers_rows() const { return readers_ != nullptr; }
+
   run remember_run(const query& row) {
+    if (!remembers_rows()) {
+      return read_run(row);
+    }
     auto values = row.values(24);
     auto key = std::get<std::string>(values.front());
     runs_read_.insert_or_assign(std::move(key), std::move(values));
@@ -1213,6 +1221,9 @@ private:
   }
 
   task remember_task(const query& row) {
+    if (!remembers_rows()) {
+      return read_task(row);
+    }
     auto values = row.values(24);
     auto key = std::get<std::string>(values.front());
     tasks_read_.insert_or_assign(std::move(key), std::move(values));
@@ -1250,6 +1261,7 @@ private:
   }
 
   std::unique_ptr<database> db_;
+  // The writer's pool of readers; null in a reader.
   std::shared_ptr<reader_pool> readers_;
   held_rows runs_read_;
   held_rows tasks_read_;

@@ -20,6 +20,9 @@ TEST_CASE("formats timestamps as RFC 3339 UTC with a Z", "[time_format]") {
   CHECK(folio::format_rfc3339(folio::timestamp{}) == "1970-01-01T00:00:00Z");
   CHECK(folio::format_rfc3339(at(2024, 2, 29, 23h + 59min + 59s)) == "2024-02-29T23:59:59Z");
   CHECK(folio::format_rfc3339(at(1999, 12, 31, 1h + 2min + 3s)) == "1999-12-31T01:02:03Z");
+  CHECK(folio::format_rfc3339(at(905, 6, 7, 8h + 9min + 10s)) == "0905-06-07T08:09:10Z");
+  // Past RFC 3339's four-digit years (a retention of millennia), the year is written whole rather than cut.
+  CHECK(folio::format_rfc3339(at(12026, 4, 17)) == "12026-04-17T00:00:00Z");
 }
 
 TEST_CASE("drops milliseconds when formatting instead of rounding up", "[time_format]") {
