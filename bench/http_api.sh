@@ -24,12 +24,26 @@ keeps_alive() {
   curl -sv -o /dev/null -o /dev/null "$@" 2>&1 | grep -q 'Re-using existing connection'
 }
 
-# wrk with its latency distribution; the summary takes requests/s and percentiles from it.
+# CPU time (user + system) a process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wrk with its latency distribution; the summary takes requests/s and percentiles from it, and the server's CPU time
+# per request from /proc (steadier than requests/s on a shared machine: it does not count time spent waiting for a core).
+# Usage: measure NAME SERVER_PID WRK_ARGS...
 measure() {
-  local name=$1
-  shift
+  local name=$1 pid=$2
+  shift 2
   echo "== $name"
+  local before
+  before=$(cpu_ticks "$pid")
   wrk -t2 -c"$connections" -d"${seconds}s" --latency "$@" | tee "$work/$name.wrk"
+  echo $(($(cpu_ticks "$pid") - before)) >"$work/$name.ticks"
+}
+
+# Microseconds of the server's CPU per request answered.
+cpu_per_request() {
+  awk -v ticks="$(cat "$work/$1.ticks")" -v hz="$(getconf CLK_TCK)" '/ requests in / {printf "%.0f", ticks / hz * 1e6 / $1}' \
+    "$work/$1.wrk"
 }
 
 requests_per_second() { awk '/^Requests\/sec:/ {print $2}' "$work/$1.wrk"; }
@@ -67,16 +81,21 @@ for target in "$hello" "$url/tasks/$task"; do
   fi
 done
 
-measure hello "$hello"
-measure tasks -H "Authorization: Bearer $key" "$url/tasks/$task"
-measure runs -H "Authorization: Bearer $key" "$url/runs?limit=20"
+folio_pid=${pids[0]}
+hello_pid=${pids[-1]}
+measure hello "$hello_pid" "$hello"
+# /healthz: folio-server's router, log line and metrics with no store read, the floor under every API route.
+measure healthz "$folio_pid" "$url/healthz"
+measure tasks "$folio_pid" -H "Authorization: Bearer $key" "$url/tasks/$task"
+measure runs "$folio_pid" -H "Authorization: Bearer $key" "$url/runs?limit=20"
 
 hello_rate=$(requests_per_second hello)
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-22s %12s %8s %9s %9s %9s %8s\n' target requests/s ratio p50 p90 p99 non-2xx
-for name in hello tasks runs; do
+printf '%-22s %12s %8s %9s %9s %9s %8s %12s\n' target requests/s ratio p50 p90 p99 non-2xx 'CPU/request'
+for name in hello healthz tasks runs; do
   rate=$(requests_per_second "$name")
-  printf '%-22s %12s %8s %9s %9s %9s %8s\n' "$name" "$rate" "$(awk -v a="$rate" -v b="$hello_rate" 'BEGIN {printf "%.2f", a / b}')" \
-    "$(percentile "$name" 50)" "$(percentile "$name" 90)" "$(percentile "$name" 99)" "$(non_2xx "$name")"
+  printf '%-22s %12s %8s %9s %9s %9s %8s %12s\n' "$name" "$rate" "$(awk -v a="$rate" -v b="$hello_rate" 'BEGIN {printf "%.2f", a / b}')" \
+    "$(percentile "$name" 50)" "$(percentile "$name" 90)" "$(percentile "$name" 99)" "$(non_2xx "$name")" \
+    "$(cpu_per_request "$name") µs"
 done
