@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <exception>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -21,6 +22,24 @@ server_process& shared_server() {
   static server_process server(server_process::environment{{"FOLIO_WORKERS", "2"}, {"FOLIO_OFFICE_PROCESSES", "1"}});
   return server;
 }
+
+// While it lives, an exception that ends the test (a connection cut in the middle of an answer, say) is reported with
+// the server's output: its request log and anything it printed before exiting.
+class server_output_on_exception {
+public:
+  explicit server_output_on_exception(const server_process& server) : server_(server) {}
+  server_output_on_exception(const server_output_on_exception&) = delete;
+  server_output_on_exception& operator=(const server_output_on_exception&) = delete;
+  ~server_output_on_exception() {
+    if (std::uncaught_exceptions() > exceptions_) {
+      UNSCOPED_INFO("folio-server's output:\n" << server_.output());
+    }
+  }
+
+private:
+  const server_process& server_;
+  int exceptions_ = std::uncaught_exceptions();
+};
 
 // Polls a task until it ends, checking on the way that progress never goes back.
 nlohmann::json poll_until_ended(http_connection& client, const std::string& key, const std::string& task_id) {
@@ -597,6 +616,7 @@ TEST_CASE("200 sync calls waiting and 50 event streams open hold no I/O thread: 
           "[server][e2e]") {
   server_process server(server_process::environment{
       {"FOLIO_WORKERS", "0"}, {"FOLIO_OFFICE_PROCESSES", "1"}, {"FOLIO_SHUTDOWN_GRACE", "1s"}});
+  const server_output_on_exception report(server);
   const auto key = server.first_key();
   std::vector<std::unique_ptr<http_connection>> waiting;
   for (int call = 0; call < 200; ++call) {
@@ -635,6 +655,22 @@ TEST_CASE("200 sync calls waiting and 50 event streams open hold no I/O thread: 
     streams.push_back(server.connect());
     streams.back()->send("GET", "/tasks/" + tasks[static_cast<std::size_t>(stream)] + "/events", auth(key));
   }
+  // Every stream is open once the server has begun it (and logged its 200): a request still waiting in the accept
+  // queue or for its I/O thread at SIGTERM would be cut, not ended.
+  const auto streams_begun = [&] {
+    const auto output = server.output();
+    std::size_t begun = 0;
+    for (auto at = output.find(R"("route":"/tasks/{task_id}/events","status":200)"); at != std::string::npos;
+         at = output.find(R"("route":"/tasks/{task_id}/events","status":200)", at + 1)) {
+      ++begun;
+    }
+    return begun;
+  };
+  const auto streams_deadline = std::chrono::steady_clock::now() + std::chrono::minutes{1};
+  while (streams_begun() < streams.size() && std::chrono::steady_clock::now() < streams_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  REQUIRE(streams_begun() == streams.size());
   // With every sync call and stream still open, the API answers.
   for (const auto& task : tasks) {
     const auto answer = client->request("GET", "/tasks/" + task, auth(key));
