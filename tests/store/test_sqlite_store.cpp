@@ -74,6 +74,29 @@ int user_version(const std::filesystem::path& file) {
   sqlite3_close(handle);
   return version;
 }
+// A SQLite store in a file of its own, with the organization "acme" and a submission for it.
+struct acme_store {
+  folio::manual_clock clock;
+  folio_test::temp_directory directory;
+  std::filesystem::path file = directory.path() / "folio.db";
+  folio::id_generator ids;
+  folio::org_id org;
+  std::unique_ptr<folio::store> held;
+  folio::submission made;
+
+  explicit acme_store(std::uint64_t seed) : ids(clock, seed), org(ids.next<folio::org_id>()) {
+    auto opened = folio::open_sqlite_store(file, clock);
+    REQUIRE(opened);
+    held = std::move(opened).value();
+    REQUIRE(held->create_organization({org, "acme", {}, "whsec", clock.now()}));
+    made.org = org;
+    made.prompt = "Create a Q3 sales report";
+  }
+
+  folio::result<folio::submit_outcome> submit() {
+    return held->submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now());
+  }
+};
 } // namespace
 
 #define FOLIO_STORE_FIXTURES sqlite_store_fixture
@@ -120,19 +143,13 @@ TEST_CASE("sqlite store keeps everything across reopening", "[store][sqlite]") {
 }
 
 TEST_CASE("sqlite store's commits are there for another connection at once, as for a backup tool", "[store][sqlite]") {
-  folio::manual_clock clock;
-  folio_test::temp_directory directory;
-  const auto file = directory.path() / "folio.db";
-  folio::id_generator ids(clock, 4);
-  const auto org = ids.next<folio::org_id>();
-  auto opened = folio::open_sqlite_store(file, clock);
-  REQUIRE(opened);
-  auto& store = *opened.value();
-  REQUIRE(store.create_organization({org, "acme", {}, "whsec", clock.now()}));
+  acme_store acme(4);
+  auto& store = *acme.held;
+  const auto& clock = acme.clock;
 
   // The plain SQLite library with its default VFS, as the sqlite3 shell or another process would open the file.
   sqlite3* reader = nullptr;
-  REQUIRE(sqlite3_open_v2(file.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_open_v2(acme.file.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   const auto count = [&](const char* sql) {
     sqlite3_stmt* statement = nullptr;
     REQUIRE(sqlite3_prepare_v2(reader, sql, -1, &statement, nullptr) == SQLITE_OK);
@@ -141,11 +158,8 @@ TEST_CASE("sqlite store's commits are there for another connection at once, as f
     sqlite3_finalize(statement);
     return counted;
   };
-  folio::submission made;
-  made.org = org;
-  made.prompt = "Create a Q3 sales report";
   for (int index = 1; index <= 3; ++index) {
-    REQUIRE(store.submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now()));
+    REQUIRE(acme.submit());
     CHECK(count("SELECT COUNT(*) FROM tasks") == index);
   }
   const auto claimed = store.claim_next("w", clock.now(), std::chrono::seconds{30}).value();
@@ -158,29 +172,21 @@ TEST_CASE("sqlite store's commits are there for another connection at once, as f
 }
 
 TEST_CASE("sqlite store answers reads while its writer waits for another process's write lock", "[store][sqlite]") {
-  folio::manual_clock clock;
-  folio_test::temp_directory directory;
-  const auto file = directory.path() / "folio.db";
-  folio::id_generator ids(clock, 6);
-  const auto org = ids.next<folio::org_id>();
-  auto opened = folio::open_sqlite_store(file, clock);
-  REQUIRE(opened);
-  auto& store = *opened.value();
-  REQUIRE(store.create_organization({org, "acme", {}, "whsec", clock.now()}));
-  folio::submission made;
-  made.org = org;
-  made.prompt = "Create a Q3 sales report";
-  const auto first = store.submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now());
+  acme_store acme(6);
+  auto& store = *acme.held;
+  const auto& clock = acme.clock;
+  const auto& org = acme.org;
+  const auto first = acme.submit();
   REQUIRE(first);
 
   // Another process (the admin command, a backup tool) holds the write lock: the store's next write waits for it.
   sqlite3* other = nullptr;
-  REQUIRE(sqlite3_open(file.c_str(), &other) == SQLITE_OK);
+  REQUIRE(sqlite3_open(acme.file.c_str(), &other) == SQLITE_OK);
   REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
   std::atomic<bool> written{false};
   folio::result<folio::submit_outcome> second = folio::fail(folio::errc::internal, "not submitted");
   std::thread writer([&] {
-    second = store.submit(made, {ids.next<folio::run_id>(), ids.next<folio::task_id>()}, clock.now());
+    second = acme.submit();
     written = true;
   });
   // Time for the writer to take the store's mutex and start waiting for the lock (up to its 10 s busy timeout).
