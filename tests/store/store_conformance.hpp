@@ -40,6 +40,18 @@ struct world {
     return created.id;
   }
 
+  // A key of the organization, stored by the hash of `secret`.
+  folio::api_key add_key(const std::string& secret) {
+    const folio::api_key created{ids.template next<folio::key_id>(),
+                                 org,
+                                 folio::hash_api_key_secret(secret),
+                                 secret.substr(0, 6),
+                                 fixture.clock.now(),
+                                 std::nullopt};
+    REQUIRE(store.create_api_key(created));
+    return created;
+  }
+
   folio::submission request(std::string prompt, folio::document_format format = folio::document_format::excel) {
     folio::submission made;
     made.org = org;
@@ -756,13 +768,7 @@ TEMPLATE_TEST_CASE("store deletes a run's bytes now and keeps it listed as expir
 TEMPLATE_TEST_CASE("store finds API keys by hash until they are revoked", "[store][conformance]",
                    FOLIO_STORE_FIXTURES) {
   folio_conformance::world<TestType> w;
-  const folio::api_key key{w.ids.template next<folio::key_id>(),
-                           w.org,
-                           folio::hash_api_key_secret("sk_secret"),
-                           "sk_sec",
-                           w.fixture.clock.now(),
-                           std::nullopt};
-  REQUIRE(w.store.create_api_key(key));
+  const auto key = w.add_key("sk_secret");
   auto found = w.store.find_api_key(folio::hash_api_key_secret("sk_secret"));
   REQUIRE(found);
   CHECK(found.value().org == w.org);
@@ -1178,13 +1184,7 @@ TEMPLATE_TEST_CASE("store reads a task with its run and the version it wrote, sc
 TEMPLATE_TEST_CASE("store finds an API key with its organization until the key is revoked", "[store][conformance]",
                    FOLIO_STORE_FIXTURES) {
   folio_conformance::world<TestType> w;
-  const folio::api_key key{w.ids.template next<folio::key_id>(),
-                           w.org,
-                           folio::hash_api_key_secret("sk_secret"),
-                           "sk_sec",
-                           w.fixture.clock.now(),
-                           std::nullopt};
-  REQUIRE(w.store.create_api_key(key));
+  const auto key = w.add_key("sk_secret");
   REQUIRE(w.store.set_retention(w.org, {std::chrono::hours{48}, std::chrono::hours{1}}));
   auto found = w.store.find_api_key_holder(folio::hash_api_key_secret("sk_secret"));
   REQUIRE(found);
