@@ -232,6 +232,7 @@ public:
   }
 
   result<void> open(const std::filesystem::path& file, int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) {
+    without_memory_statistics();
     const int opened = sqlite3_open_v2(file.c_str(), &handle_, flags | SQLITE_OPEN_NOMUTEX, wal_write_vfs_name());
     if (opened != SQLITE_OK) {
       return fail(errc::storage_error, "cannot open database " + file.string() + ": " + sqlite3_errstr(opened));
@@ -283,6 +284,17 @@ public:
   bool usable = true;
 
 private:
+  // SQLite counts every allocation in global statistics under one mutex by default: every reader thread then queues
+  // on it several times per query. folio reads no memory statistics. The setting must come before SQLite
+  // initializes; if the process already initialized it, the call is refused and nothing changes.
+  static void without_memory_statistics() {
+    static const bool configured = [] {
+      static_cast<void>(sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0));
+      return true;
+    }();
+    static_cast<void>(configured);
+  }
+
   sqlite3* handle_ = nullptr;
   bool open_ = false;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
