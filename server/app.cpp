@@ -183,6 +183,7 @@ folio::result<void> server_app::start() {
 
 void server_app::drain() {
   draining_ = true;
+  const auto deadline = std::chrono::steady_clock::now() + config_.shutdown_grace;
   engine_->stop(config_.shutdown_grace);
   // Deliveries not yet made stay in the outbox for the next start.
   if (webhooks_) {
@@ -191,9 +192,19 @@ void server_app::drain() {
   std::map<std::uint64_t, std::function<void()>> still_open;
   {
     const std::lock_guard lock(open_mutex_);
+    closing_ = true;
     still_open.swap(open_);
   }
   for (auto& [token, close] : still_open) {
+    close();
+  }
+  std::map<std::uint64_t, std::function<void()>> unfinished;
+  {
+    std::unique_lock lock(open_mutex_);
+    job_released_.wait_until(lock, deadline, [this] { return jobs_.empty(); });
+    unfinished.swap(jobs_);
+  }
+  for (auto& [token, close] : unfinished) {
     close();
   }
   waiters_.stop();
@@ -225,15 +236,31 @@ std::string server_app::export_link_url(const folio::run_id& run, std::string_vi
 }
 
 std::uint64_t server_app::hold_open(std::function<void()> close_at_shutdown) {
+  std::unique_lock lock(open_mutex_);
+  const auto token = ++next_open_;
+  if (!closing_) {
+    open_.emplace(token, std::move(close_at_shutdown));
+    return token;
+  }
+  lock.unlock();
+  close_at_shutdown();
+  return token;
+}
+
+std::uint64_t server_app::hold_job(std::function<void()> close_at_shutdown) {
   const std::lock_guard lock(open_mutex_);
   const auto token = ++next_open_;
-  open_.emplace(token, std::move(close_at_shutdown));
+  jobs_.emplace(token, std::move(close_at_shutdown));
   return token;
 }
 
 void server_app::release(std::uint64_t token) {
-  const std::lock_guard lock(open_mutex_);
-  open_.erase(token);
+  {
+    const std::lock_guard lock(open_mutex_);
+    open_.erase(token);
+    jobs_.erase(token);
+  }
+  job_released_.notify_all();
 }
 
 } // namespace folio_server

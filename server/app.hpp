@@ -19,6 +19,7 @@
 #include <folio/task_event_bus.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -98,8 +99,14 @@ public:
   [[nodiscard]] const std::vector<request_hook>& request_hooks() const { return request_hooks_; }
 
   // An exchange that stays open after its handler returns (a sync wait, an event stream) registers how to close it
-  // at shutdown, and unregisters once answered.
+  // at shutdown, and unregisters once answered. One that begins after the drain closed the others (a request that
+  // was accepted before the listener stopped but reached its handler later) is closed at once, on the calling thread.
   std::uint64_t hold_open(std::function<void()> close_at_shutdown);
+  // A job the server owes an answer for (an upload being stored, an export being converted): the drain waits for it
+  // until the grace period ends, so its caller gets the job's real answer rather than a retry of work that may
+  // already be done; only a job still running then is closed with `close_at_shutdown`.
+  std::uint64_t hold_job(std::function<void()> close_at_shutdown);
+  // Unregisters either kind; a token that was closed already is ignored.
   void release(std::uint64_t token);
 
 private:
@@ -121,8 +128,11 @@ private:
   std::vector<request_hook> request_hooks_;
   std::atomic<bool> draining_{false};
   std::mutex open_mutex_;
+  std::condition_variable job_released_;
+  bool closing_ = false;
   std::uint64_t next_open_ = 0;
   std::map<std::uint64_t, std::function<void()>> open_;
+  std::map<std::uint64_t, std::function<void()>> jobs_;
 };
 
 } // namespace folio_server

@@ -164,7 +164,7 @@ private:
       answers.made(plan, *plan.ready, true);
       return;
     }
-    const auto held = app_.hold_open([failed = answers.failed, retry = std::string(retry)] {
+    const auto held = app_.hold_job([failed = answers.failed, retry = std::string(retry)] {
       failed({folio::errc::shutting_down, "the server is shutting down; " + retry});
     });
     threads_.post([this, held, &metrics, plan = std::move(plan), answers = std::move(answers)] {

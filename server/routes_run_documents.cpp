@@ -35,7 +35,7 @@ public:
       answer->error(checked.error());
       return;
     }
-    const auto held = app_.hold_open([answer] {
+    const auto held = app_.hold_job([answer] {
       answer->error({folio::errc::shutting_down, "the server is shutting down; upload the document again"});
     });
     // The request is copied into the job: the handler's context ends when it returns.

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -690,4 +691,105 @@ TEST_CASE("200 sync calls waiting and 50 event streams open hold no I/O thread: 
     CHECK(answer.status == 200);
     CHECK(answer.body.find("event: task.updated") != std::string::npos);
   }
+}
+
+TEST_CASE("SIGTERM while an export converts: the export is answered with its file, not told to retry; a stream begun "
+          "during the drain ends; queued work runs after the restart",
+          "[server][e2e]") {
+  folio_test::temp_directory data;
+  // Two offices: the turn running at SIGTERM does not wait for the export's, so the drain reaches the waiting calls
+  // and streams while the export still converts.
+  const server_process::environment settings{
+      {"FOLIO_WORKERS", "1"}, {"FOLIO_OFFICE_PROCESSES", "2"}, {"FOLIO_SHUTDOWN_GRACE", "120s"}};
+  auto server = std::make_unique<server_process>(settings, data.path() / "data");
+  const server_output_on_exception server_output(*server);
+  const auto key = server->first_key();
+  auto client = server->connect();
+
+  // A document of 300 pages, so that its conversion to PDF outlasts the start of the drain.
+  const auto long_document = data.path() / "long.docx";
+  const auto [written, written_status] = run_command(
+      "/usr/bin/python3 -c 'import sys, docx\nd = docx.Document()\nfor n in range(300):\n"
+      "    d.add_heading(\"Chapter %d\" % (n + 1), 1)\n    d.add_paragraph(\"Lorem ipsum dolor sit amet. \" * 40)\n"
+      "    d.add_page_break()\nd.save(sys.argv[1])' " +
+      long_document.string());
+  INFO(written);
+  REQUIRE(written_status == 0);
+  const auto report_run = post_json(*client, "/word/generate", key, {{"prompt", "Create a quarterly business review"}});
+  REQUIRE(report_run.status == 200);
+  const std::string report = report_run.json()["run_id"];
+  header_list as_docx = auth(key);
+  as_docx.emplace_back("Content-Type", "application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+  REQUIRE(client->request("PUT", "/runs/" + report + "/document", as_docx, read_text(long_document)).status == 200);
+
+  // A run with a line of follow-ups: one worker takes them one at a time, so most are still queued at SIGTERM.
+  const auto sales_run = post_json(*client, "/excel/generate", key, {{"prompt", "Create a Q3 sales report"}});
+  REQUIRE(sales_run.status == 200);
+  const std::string sales = sales_run.json()["run_id"];
+  std::vector<std::string> follow_ups;
+  for (int sheet = 1; sheet <= 10; ++sheet) {
+    const auto queued =
+        post_json(*client, "/excel/generate", key,
+                  {{"run_id", sales}, {"prompt", "Add a sheet named Notes" + std::to_string(sheet)}, {"async", true}});
+    REQUIRE(queued.status == 202);
+    follow_ups.push_back(queued.json()["task_id"]);
+  }
+  auto waiting = server->connect();
+  waiting->send("POST", "/excel/generate", json_headers(key),
+                nlohmann::json{{"run_id", sales}, {"prompt", "Add a sheet named Last"}}.dump());
+
+  auto exporting = server->connect();
+  exporting->send("POST", "/runs/" + report + "/export", json_headers(key), R"({"format": "pdf"})");
+  // The export has begun converting once /metrics counts its cache miss.
+  const auto export_begun = [&] {
+    return client->request("GET", "/metrics").body.find(R"(folio_export_cache_misses_total{target="pdf"} 1)") !=
+           std::string::npos;
+  };
+  const auto export_deadline = std::chrono::steady_clock::now() + std::chrono::minutes{1};
+  while (!export_begun() && std::chrono::steady_clock::now() < export_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  }
+  REQUIRE(export_begun());
+
+  int exit_code = -1;
+  // Joined even when a check below throws, so the failure is reported rather than aborting the program.
+  std::jthread stopping([&] { exit_code = server->stop(SIGTERM); });
+  // The waiting sync call is answered when the drain closes what waits: from then on, what begins is closed at once.
+  const auto waited = waiting->receive();
+  CHECK(waited.status == 202);
+  CHECK(waited.json()["status"] == "queued");
+  const std::string last_task = waited.json()["task_id"];
+  // A connection opened before SIGTERM still carries requests; a stream of a queued task begun now ends at once
+  // instead of being cut when the server exits.
+  const auto stream = client->request("GET", "/tasks/" + follow_ups.back() + "/events", auth(key));
+  CHECK(stream.status == 200);
+  // The conversion finishes within the grace period, and its caller gets the file.
+  const auto exported = exporting->receive();
+  INFO(exported.body);
+  CHECK(exported.status == 200);
+  CHECK(exported.json()["format"] == "pdf");
+  stopping.join();
+  CHECK(exit_code == 0);
+
+  // After a restart the export is in the cache (nothing converts again) and the queued turns run, each once.
+  server->start();
+  client = server->connect();
+  const auto again = post_json(*client, "/runs/" + report + "/export", key, {{"format", "pdf"}});
+  REQUIRE(again.status == 200);
+  CHECK(again.header("x-export-cache") == "hit");
+  const std::string pdf_url = again.json()["download_url"];
+  const auto pdf = client->request("GET", pdf_url.substr(server->base_url().size()));
+  REQUIRE(pdf.status == 200);
+  const auto pdf_path = data.path() / "long.pdf";
+  std::ofstream(pdf_path, std::ios::binary) << pdf.body;
+  const auto info = run_command("pdfinfo " + pdf_path.string()).first;
+  std::smatch pages;
+  REQUIRE(std::regex_search(info, pages, std::regex(R"(Pages:\s+([0-9]+))")));
+  CHECK(std::stoi(pages[1]) >= 300);
+  for (const auto& task : follow_ups) {
+    CHECK(poll_until_ended(*client, key, task)["status"] == "completed");
+  }
+  CHECK(poll_until_ended(*client, key, last_task)["status"] == "completed");
+  const auto history = client->request("GET", "/runs/" + sales + "/tasks?limit=100", auth(key)).json()["items"];
+  CHECK(history.size() == 12);
 }
