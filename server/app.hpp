@@ -59,6 +59,7 @@ public:
   // rest go back to the queue; then every exchange still open (sync waits, event streams) is answered or ended.
   void drain();
   [[nodiscard]] bool draining() const { return draining_; }
+  [[nodiscard]] const std::atomic<bool>& draining_flag() const { return draining_; }
 
   [[nodiscard]] const server_config& config() const { return config_; }
   // The address actually bound (when --listen named port 0); before serving only.

@@ -165,8 +165,9 @@ folio::result<void> reject_unknown_fields(const nlohmann::json& body, std::initi
   return folio::success();
 }
 
-responder::responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks)
-    : writer_(std::move(writer)), record_(std::move(record)), hooks_(std::move(hooks)) {}
+responder::responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks,
+                     const std::atomic<bool>& draining)
+    : writer_(std::move(writer)), draining_(draining), record_(std::move(record)), hooks_(std::move(hooks)) {}
 
 responder::~responder() {
   if (!answered()) {
@@ -209,6 +210,10 @@ private:
 
 void responder::prepare(const header_list& headers, std::string_view content_type) {
   auto& out = writer_->headers();
+  if (!keeps_connection()) {
+    out.remove<Pistache::Http::Header::Connection>();
+    out.add<Pistache::Http::Header::Connection>(Pistache::Http::ConnectionControl::Close);
+  }
   out.add(std::make_shared<named_header>("X-Request-Id", record_.id.str()));
   if (!content_type.empty()) {
     out.add(std::make_shared<named_header>("Content-Type", std::string(content_type)));
@@ -235,10 +240,17 @@ bool responder::error(const folio::error& failure, const header_list& headers) {
   return json(status_of(failure.code), error_body(failure, record_.id), headers);
 }
 
+bool responder::keeps_connection() const {
+  if (draining_) {
+    return false;
+  }
+  const auto asked = writer_->headers().tryGet<Pistache::Http::Header::Connection>();
+  return !asked || asked->control() != Pistache::Http::ConnectionControl::Close;
+}
+
 std::string responder::head(Code code, std::string_view content_type, const header_list& headers,
                             std::string_view framing) const {
-  const auto asked = writer_->headers().tryGet<Pistache::Http::Header::Connection>();
-  const bool keep = !asked || asked->control() != Pistache::Http::ConnectionControl::Close;
+  const bool keep = keeps_connection();
   std::string text = "HTTP/1.1 " + std::to_string(static_cast<int>(code)) + " " + Pistache::Http::codeString(code) +
                      "\r\nX-Request-Id: " + record_.id.str() + "\r\n";
   if (!content_type.empty()) {

@@ -10,6 +10,7 @@
 
 #include <pistache/http.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -99,7 +100,9 @@ folio::result<void> reject_unknown_fields(const nlohmann::json& body, std::initi
 // until ended.
 class responder : public std::enable_shared_from_this<responder> {
 public:
-  responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks);
+  // `draining` is the server's: while it is set, every answer asks the client to close the connection.
+  responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks,
+            const std::atomic<bool>& draining);
   responder(const responder&) = delete;
   responder& operator=(const responder&) = delete;
   // An exchange nobody answered (a handler bug) still gets an answer and a log line.
@@ -125,6 +128,10 @@ public:
 private:
   // Under mutex_.
   void prepare(const header_list& headers, std::string_view content_type);
+  // Whether the connection stays open after this answer: as the router decided it from the request, unless the
+  // server drains. A client keeping connections alive then sends its next request on a new connection (refused here,
+  // taken by another instance) rather than on one the exit is about to cut. Under mutex_.
+  [[nodiscard]] bool keeps_connection() const;
   // A response head written by the server itself: the status line, X-Request-Id, the content type (unless empty),
   // `framing` (a Transfer-Encoding line, or nothing), Connection as the router decided it, then `headers`. Under
   // mutex_.
@@ -141,6 +148,7 @@ private:
 
   mutable std::mutex mutex_;
   std::optional<Pistache::Http::ResponseWriter> writer_;
+  const std::atomic<bool>& draining_;
   bool answered_ = false;
   bool streaming_ = false;
   bool stream_ended_ = false;

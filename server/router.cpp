@@ -154,7 +154,7 @@ void router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
 
   std::vector<request_hook> hooks{log_request};
   hooks.insert(hooks.end(), app_.request_hooks().begin(), app_.request_hooks().end());
-  auto answer = std::make_shared<responder>(std::move(writer), record, std::move(hooks));
+  auto answer = std::make_shared<responder>(std::move(writer), record, std::move(hooks), app_.draining_flag());
   if (matched == nullptr) {
     answer->error(path_known
                       ? folio::error{folio::errc::method_not_allowed, "this path does not answer " + record.method}

@@ -758,11 +758,14 @@ TEST_CASE("SIGTERM while an export converts: the export is answered with its fil
   const auto waited = waiting->receive();
   CHECK(waited.status == 202);
   CHECK(waited.json()["status"] == "queued");
+  // Every answer during the drain asks the client to close its connection.
+  CHECK(std::regex_match(waited.header("connection"), std::regex("close", std::regex::icase)));
   const std::string last_task = waited.json()["task_id"];
   // A connection opened before SIGTERM still carries requests; a stream of a queued task begun now ends at once
   // instead of being cut when the server exits.
   const auto stream = client->request("GET", "/tasks/" + follow_ups.back() + "/events", auth(key));
   CHECK(stream.status == 200);
+  CHECK(std::regex_match(stream.header("connection"), std::regex("close", std::regex::icase)));
   // The conversion finishes within the grace period, and its caller gets the file.
   const auto exported = exporting->receive();
   INFO(exported.body);
