@@ -435,6 +435,9 @@ TEST_CASE("presentation editor edits decks made by other programs") {
     const auto edited = saved(*editor);
     editor.reset(); // the test pool has one office: the reopened copy needs it
     const auto after = reopened_outline(edited);
+    // The outlines name every shape on both slides, for a failure to show where the chart went.
+    INFO("before: " << before["slides"][0]["shapes"].dump() << " | " << before["slides"][1]["shapes"].dump());
+    INFO("after: " << after["slides"][0]["shapes"].dump() << " | " << after["slides"][1]["shapes"].dump());
     CHECK(after["slides"][0]["charts"].size() + 1 == before["slides"][0]["charts"].size());
     const auto& moved = after["slides"][1]["charts"].back();
     CHECK(moved["name"] == first["name"]);
