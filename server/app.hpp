@@ -56,7 +56,8 @@ public:
   folio::result<void> start();
 
   // SIGTERM, in order: readiness fails and generate answers 503; running turns finish within shutdown_grace and the
-  // rest go back to the queue; then every exchange still open (sync waits, event streams) is answered or ended.
+  // rest go back to the queue; then every exchange still open (sync waits, event streams) is answered or ended; then
+  // jobs under way (uploads, exports) finish until the same grace period ends, and any still running are answered.
   void drain();
   [[nodiscard]] bool draining() const { return draining_; }
   [[nodiscard]] const std::atomic<bool>& draining_flag() const { return draining_; }
