@@ -481,19 +481,27 @@ nlohmann::json slide_outline(const page_ref& slide, std::size_t index) {
   auto shapes = nlohmann::json::array();
   auto charts = nlohmann::json::array();
   auto tables = nlohmann::json::array();
-  for (const auto& shape : shapes_on(slide)) {
+  // What one shape adds to the outline: its description, and its chart or table when it is one.
+  struct shape_outline {
+    nlohmann::json described;
+    nlohmann::json chart;
+    nlohmann::json table;
+  };
+  const auto outline_shape = [](const shape_ref& shape) -> std::optional<shape_outline> {
     const auto role = placeholder_of(shape);
     if (role == placeholder::other) {
-      continue;
+      return std::nullopt;
     }
+    shape_outline read;
     const auto kind = kind_of(shape);
-    auto described = bounds_json(bounds_of(shape));
-    described["name"] = shape_name(shape);
-    described["kind"] = kind_name(kind);
+    read.described = bounds_json(bounds_of(shape));
+    read.described["name"] = shape_name(shape);
+    read.described["kind"] = kind_name(kind);
     if (role != placeholder::none) {
-      described["placeholder"] = role == placeholder::title ? "title" : role == placeholder::body ? "body" : "subtitle";
+      read.described["placeholder"] = role == placeholder::title  ? "title"
+                                      : role == placeholder::body ? "body"
+                                                                  : "subtitle";
     }
-    shapes.push_back(std::move(described));
     if (kind == shape_kind::chart) {
       const auto data = read_chart(shape);
       auto series = nlohmann::json::array();
@@ -504,17 +512,43 @@ nlohmann::json slide_outline(const page_ref& slide, std::size_t index) {
         }
         series.push_back({{"name", data.series_names[column]}, {"values", values}});
       }
-      charts.push_back({{"name", shape_name(shape)},
-                        {"kind", data.kind},
-                        {"title", data.title},
-                        {"categories", data.categories},
-                        {"series", series}});
+      read.chart = {{"name", shape_name(shape)},
+                    {"kind", data.kind},
+                    {"title", data.title},
+                    {"categories", data.categories},
+                    {"series", series}};
     } else if (kind == shape_kind::table) {
       const auto cells = read_table(shape);
-      tables.push_back({{"name", shape_name(shape)},
-                        {"rows", cells.size()},
-                        {"columns", cells.empty() ? 0 : cells.front().size()},
-                        {"cells", cells}});
+      read.table = {{"name", shape_name(shape)},
+                    {"rows", cells.size()},
+                    {"columns", cells.empty() ? 0 : cells.front().size()},
+                    {"cells", cells}};
+    }
+    return read;
+  };
+  // The office may replace a chart's drawing object while a slide is read, after the load has returned (seen under
+  // load: reading one chart's data, another chart's object at the next index was swapped for a new one). A shape
+  // reference taken before then answers for nothing: no name, 0.1 cm at the origin, not a chart. So each shape is
+  // fetched by its index just before it is read, and read again if the object at that index changed meanwhile.
+  constexpr int reads_per_shape = 3;
+  for (sal_Int32 position = 0; position < slide->getCount(); ++position) {
+    std::optional<shape_outline> read;
+    for (int attempt = 0; attempt < reads_per_shape; ++attempt) {
+      const shape_ref shape(slide->getByIndex(position), css::uno::UNO_QUERY_THROW);
+      read = outline_shape(shape);
+      if (shape_ref(slide->getByIndex(position), css::uno::UNO_QUERY_THROW) == shape) {
+        break;
+      }
+    }
+    if (!read) {
+      continue;
+    }
+    shapes.push_back(std::move(read->described));
+    if (!read->chart.is_null()) {
+      charts.push_back(std::move(read->chart));
+    }
+    if (!read->table.is_null()) {
+      tables.push_back(std::move(read->table));
     }
   }
   return {{"position", index + 1},
