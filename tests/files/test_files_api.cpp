@@ -87,13 +87,6 @@ std::pair<std::uint32_t, std::uint32_t> png_size(const std::string& bytes) {
   return {word(16), word(20)};
 }
 
-int pdf_pages(const std::string& path) {
-  const auto info = printed_by("pdfinfo " + path);
-  std::smatch found;
-  REQUIRE(std::regex_search(info, found, std::regex(R"(Pages:\s+([0-9]+))")));
-  return std::stoi(found[1]);
-}
-
 // The text of an OpenDocument file's content.xml, tags removed.
 std::string open_document_text(const std::string& path) {
   return printed_by("/usr/bin/python3 -c 'import sys, re, zipfile; z = zipfile.ZipFile(sys.argv[1]); "

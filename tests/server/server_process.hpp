@@ -47,6 +47,13 @@ inline std::pair<std::string, int> run_command(const std::string& command) {
   return {printed, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
 }
 
+// The page count pdfinfo reads from a PDF file; 0 when it reads none (not a PDF, or pdfinfo missing).
+inline int pdf_pages(const std::string& path) {
+  const auto info = run_command("pdfinfo " + path).first;
+  std::smatch found;
+  return std::regex_search(info, found, std::regex(R"(Pages:\s+([0-9]+))")) ? std::stoi(found[1]) : 0;
+}
+
 class server_process {
 public:
   using environment = std::map<std::string, std::string>;
