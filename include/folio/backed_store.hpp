@@ -658,6 +658,10 @@ public:
     return store_gauges{queued, running, pending};
   }
 
+  // Counts this object's commits. A backend shared with other processes answers its own instead (the SQLite store
+  // overrides this).
+  result<std::uint64_t> data_version() override { return commits_.load(); }
+
 protected:
   Backend& rows() { return rows_; }
 
@@ -731,6 +735,7 @@ private:
         return released ? committed : released;
       } else {
         auto committed = transaction_->commit();
+        owner_.commits_.fetch_add(1);
         transaction_.reset();
         lock_.unlock();
         return committed;
@@ -819,6 +824,7 @@ private:
   // Under mutex_.
   void end_shared_transaction() {
     auto outcome = shared_transaction_->commit();
+    commits_.fetch_add(1);
     shared_transaction_.reset();
     {
       const std::lock_guard lock(shared_->mutex);
@@ -1008,6 +1014,9 @@ private:
   std::mutex mutex_;
   // Callers waiting for mutex_.
   std::atomic<std::size_t> arriving_{0};
+  // Moved after every commit, before the store's mutex is let go: a reader that sees the old count reads (under the
+  // mutex, or on a connection that sees every commit) data at least as new as that count.
+  std::atomic<std::uint64_t> commits_{0};
   // The open shared transaction and the callers' view of its outcome; both under mutex_.
   std::optional<transaction_type> shared_transaction_;
   std::shared_ptr<shared_commit> shared_;

@@ -231,6 +231,12 @@ public:
   virtual result<std::vector<webhook_delivery>> list_webhook_deliveries(const org_id& org, const task_id& id) = 0;
 
   virtual result<store_gauges> gauges() = 0;
+
+  // A number that moves whenever a write has been committed to the store since it was last read, by this process or
+  // by another one sharing the store; two equal answers mean nothing was committed between them. It never moves
+  // back. Cheaper than any read, for caches of reads: an answer computed after reading version V is still right while
+  // the version is V.
+  virtual result<std::uint64_t> data_version() = 0;
 };
 
 FOLIO_END_NAMESPACE

@@ -7,10 +7,12 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -1332,11 +1334,59 @@ void reader_pool::give_back(std::unique_ptr<sqlite_tables> reader) {
   idle_.push_back(std::move(reader));
 }
 
+// The data version of a database file: one connection of its own, which never writes, asks SQLite's
+// `PRAGMA data_version`, which moves when any other connection (this process's writer, another process) has committed
+// since this one last asked. Asking starts a read transaction: no page is read, but the WAL index is, so a commit of
+// any process is seen.
+class change_watch {
+public:
+  explicit change_watch(std::filesystem::path file) : file_(std::move(file)) {}
+
+  result<std::uint64_t> version() {
+    const std::lock_guard lock(mutex_);
+    if (!connection_) {
+      auto opened = std::make_unique<database>();
+      if (auto done = opened->open(file_, SQLITE_OPEN_READWRITE); !done) {
+        return done.error();
+      }
+      if (auto guarded = opened->exec("PRAGMA query_only = ON"); !guarded) {
+        return guarded.error();
+      }
+      connection_ = std::move(opened);
+    }
+    query asked(*connection_, "PRAGMA data_version");
+    auto answer = one_row<std::int64_t>(asked, [](const query& row) { return row.integer(0); });
+    if (!answer) {
+      return answer.error();
+    }
+    const auto seen = answer.value().value_or(0);
+    if (!last_seen_ || *last_seen_ != seen) {
+      last_seen_ = seen;
+      ++version_;
+    }
+    return version_;
+  }
+
+private:
+  std::filesystem::path file_;
+  std::mutex mutex_;
+  std::unique_ptr<database> connection_;
+  std::optional<std::int64_t> last_seen_;
+  std::uint64_t version_ = 0;
+};
+
 class sqlite_store final : public backed_store<sqlite_tables> {
 public:
   sqlite_store(std::unique_ptr<database> db, const std::filesystem::path& file, const clock& time_source,
                store_limits limits)
-      : backed_store(sqlite_tables(std::move(db), std::make_shared<reader_pool>(file)), time_source, limits) {}
+      : backed_store(sqlite_tables(std::move(db), std::make_shared<reader_pool>(file)), time_source, limits),
+        watch_(file) {}
+
+  // Other processes write the same file (the admin commands, other servers): their commits count too.
+  result<std::uint64_t> data_version() override { return watch_.version(); }
+
+private:
+  change_watch watch_;
 };
 
 result<int> schema_version_of(database& db) {

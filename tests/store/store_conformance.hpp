@@ -780,6 +780,38 @@ TEMPLATE_TEST_CASE("store finds API keys by hash until they are revoked", "[stor
   CHECK(w.store.find_organization("nobody").error() == folio::errc::not_found);
 }
 
+TEMPLATE_TEST_CASE("store's data version moves with every commit and only then", "[store][conformance]",
+                   FOLIO_STORE_FIXTURES) {
+  folio_conformance::world<TestType> w;
+  const auto version = [&w] {
+    auto answered = w.store.data_version();
+    REQUIRE(answered);
+    return answered.value();
+  };
+  const auto key = w.add_key("sk_secret");
+  const auto start = version();
+  const auto first = w.create("Create a Q3 sales report");
+  CHECK(w.store.get_task(w.org, first.created.id));
+  CHECK(w.store.find_api_key_holder(folio::hash_api_key_secret("sk_secret")));
+  CHECK(w.store.list_runs(w.org, {}, {}, w.fixture.clock.now()));
+  const auto submitted = version();
+  CHECK(submitted > start);
+  CHECK(version() == submitted);
+  const auto claimed = w.claim();
+  REQUIRE(claimed);
+  const auto after_claim = version();
+  CHECK(after_claim > submitted);
+  w.commit(*claimed, folio_conformance::hash_a);
+  const auto after_commit = version();
+  CHECK(after_commit > after_claim);
+  REQUIRE(w.store.revoke_api_key(key.id, w.fixture.clock.now()));
+  const auto after_revoke = version();
+  CHECK(after_revoke > after_commit);
+  const auto refused = w.store.revoke_api_key(w.ids.template next<folio::key_id>(), w.fixture.clock.now());
+  CHECK_FALSE(refused);
+  CHECK(version() == after_revoke);
+}
+
 TEMPLATE_TEST_CASE("store keeps export cache entries until their document is purged", "[store][conformance]",
                    FOLIO_STORE_FIXTURES) {
   folio_conformance::world<TestType> w;

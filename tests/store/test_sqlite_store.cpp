@@ -171,6 +171,44 @@ TEST_CASE("sqlite store's commits are there for another connection at once, as f
   sqlite3_close(reader);
 }
 
+TEST_CASE("sqlite store's data version sees what other connections and processes commit", "[store][sqlite]") {
+  acme_store acme(8);
+  auto& store = *acme.held;
+  const auto version = [&store] {
+    auto answered = store.data_version();
+    REQUIRE(answered);
+    return answered.value();
+  };
+  const auto start = version();
+  CHECK(version() == start);
+
+  // Another folio process (the admin commands open the store this way) adds a key.
+  auto other = folio::open_sqlite_store(acme.file, acme.clock);
+  REQUIRE(other);
+  const folio::api_key added{acme.ids.next<folio::key_id>(), acme.org, folio::hash_api_key_secret("sk_other"),
+                             "sk_oth", acme.clock.now(), std::nullopt};
+  REQUIRE(other.value()->create_api_key(added));
+  const auto after_other_store = version();
+  CHECK(after_other_store > start);
+  CHECK(version() == after_other_store);
+
+  // Any program writing the file with the plain SQLite library (another process's connection).
+  sqlite3* writer = nullptr;
+  REQUIRE(sqlite3_open_v2(acme.file.c_str(), &writer, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(writer, "UPDATE api_keys SET revoked_at = 1", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(writer);
+  const auto after_plain_write = version();
+  CHECK(after_plain_write > after_other_store);
+  CHECK(store.find_api_key(folio::hash_api_key_secret("sk_other")).error() == folio::errc::not_found);
+
+  // This store's own writer, and nothing for reads.
+  REQUIRE(acme.submit());
+  const auto after_submit = version();
+  CHECK(after_submit > after_plain_write);
+  CHECK(store.list_runs(acme.org, {}, {}, acme.clock.now()));
+  CHECK(version() == after_submit);
+}
+
 TEST_CASE("sqlite store answers reads while its writer waits for another process's write lock", "[store][sqlite]") {
   acme_store acme(6);
   auto& store = *acme.held;
