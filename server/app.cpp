@@ -149,7 +149,7 @@ folio::result<std::unique_ptr<server_app>> server_app::open(server_config config
 }
 
 server_app::server_app(server_config config, folio::data_directory data)
-    : config_(std::move(config)), data_(std::move(data)) {}
+    : config_(std::move(config)), data_(std::move(data)), answers_(config_.answer_cache_bytes) {}
 
 server_app::~server_app() {
   webhooks_.reset();

@@ -3,6 +3,7 @@
 // and the hooks other parts attach to (task changes for webhooks and metrics, request completion for metrics).
 #pragma once
 
+#include "answer_cache.hpp"
 #include "background.hpp"
 #include "config.hpp"
 #include "http.hpp"
@@ -81,6 +82,8 @@ public:
   [[nodiscard]] background& waiters() { return waiters_; }
   // The counters GET /metrics shows; any part of the server counts what it does here.
   [[nodiscard]] metrics_registry& metrics() { return metrics_; }
+  // Answers of read routes kept for callers asking again; the router uses it for routes added with add_read().
+  [[nodiscard]] answer_cache& answers() { return answers_; }
 
   // Absolute URL of a target ("/path?query") under the public base URL.
   [[nodiscard]] std::string public_url(std::string_view target) const;
@@ -125,6 +128,7 @@ private:
   std::unique_ptr<folio::engine> engine_;
   background waiters_{2};
   metrics_registry metrics_;
+  answer_cache answers_;
   folio::task_event_bus::subscription task_ends_;
   std::unique_ptr<webhook_dispatcher> webhooks_;
   std::vector<request_hook> request_hooks_;

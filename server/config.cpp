@@ -98,6 +98,8 @@ const std::vector<option>& options() {
        count_field(&server_config::max_body_bytes, "max_body_bytes", 1)},
       {"max_upload_bytes", "largest uploaded document (67108864)",
        count_field(&server_config::max_upload_bytes, "max_upload_bytes", 1)},
+      {"answer_cache_bytes", "answers of reads kept for callers asking again, at most this many bytes; 0: none (16777216)",
+       count_field(&server_config::answer_cache_bytes, "answer_cache_bytes", 0)},
       {"webhook_retry", "first delay before a failed webhook is sent again; each next one is 4 times longer (5s)",
        duration_field(&server_config::webhook_retry, "webhook_retry")},
       {"webhook_attempts", "attempts of a webhook before it is given up (8)",

@@ -41,6 +41,8 @@ struct server_config {
   // JSON request bodies; uploaded documents have their own, larger limit.
   std::size_t max_body_bytes = std::size_t{1} << 20U;
   std::size_t max_upload_bytes = std::size_t{64} << 20U;
+  // Answers of read routes kept for callers asking again (answer_cache.hpp); 0 keeps none.
+  std::size_t answer_cache_bytes = std::size_t{16} << 20U;
   // Webhooks: the first retry delay (each next one 4 times longer, at most 10 h), attempts before giving up, the
   // time one attempt may take, and extra trusted certificates for https endpoints.
   folio::duration webhook_retry = std::chrono::seconds{5};

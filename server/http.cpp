@@ -233,7 +233,17 @@ void responder::finish(int status) {
 }
 
 bool responder::json(Code code, const nlohmann::json& body, const header_list& headers) {
-  return send(code, body.dump() + "\n", "application/json; charset=utf-8", headers);
+  auto text = body.dump();
+  text += '\n';
+  const bool sent = json_text(code, text, headers);
+  if (sent && code == Code::Ok && headers.empty() && keep_ok_answer_) {
+    keep_ok_answer_(text);
+  }
+  return sent;
+}
+
+bool responder::json_text(Code code, std::string_view body, const header_list& headers) {
+  return send(code, body, "application/json; charset=utf-8", headers);
 }
 
 bool responder::error(const folio::error& failure, const header_list& headers) {

@@ -109,6 +109,8 @@ public:
   ~responder();
 
   bool json(Pistache::Http::Code code, const nlohmann::json& body, const header_list& headers = {});
+  // The same, for a body already written as JSON text.
+  bool json_text(Pistache::Http::Code code, std::string_view body, const header_list& headers = {});
   bool error(const folio::error& failure, const header_list& headers = {});
   bool send(Pistache::Http::Code code, std::string_view body, std::string_view content_type,
             const header_list& headers = {});
@@ -124,6 +126,9 @@ public:
   [[nodiscard]] const folio::request_id& request_id() const { return record_.id; }
   // Lets the log name the caller's organization once it is known.
   void set_org(const folio::org_id& org);
+  // Hands the body of a 200 JSON answer without extra headers to `keeper` as it is sent (the answer cache); set
+  // before the handler runs.
+  void keep_ok_answer(std::function<void(const std::string& body)> keeper) { keep_ok_answer_ = std::move(keeper); }
 
 private:
   // Under mutex_.
@@ -157,6 +162,7 @@ private:
   std::string stream_pending_;
   request_record record_;
   std::vector<request_hook> hooks_;
+  std::function<void(const std::string&)> keep_ok_answer_;
 };
 
 using responder_ptr = std::shared_ptr<responder>;

@@ -11,8 +11,11 @@
 #include <charconv>
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 namespace folio_server {
 namespace {
@@ -40,18 +43,37 @@ std::string lower(std::string text) {
   return text;
 }
 
-// Lower-case name to value, typed headers (parsed by Pistache) and raw ones alike.
+// Lower-case name to value, typed headers (parsed by Pistache) and raw ones alike. One stream per thread writes the
+// typed ones back to text: making a stream (its locale) per header cost more than the rest of the copy.
 std::map<std::string, std::string> copy_headers(const Pistache::Http::Header::Collection& headers) {
   std::map<std::string, std::string> copied;
   for (const auto& [name, raw] : headers.rawList()) {
     copied[lower(raw.name())] = raw.value();
   }
+  thread_local std::ostringstream value;
   for (const auto& header : headers.list()) {
-    std::ostringstream value;
+    value.str({});
+    value.clear();
     header->write(value);
     copied[lower(header->name())] = value.str();
   }
   return copied;
+}
+
+// What a reusable read's answer is kept under: the caller's Authorization header as sent, the path and the query
+// parameters in order of name, each written with its length so that no two requests share a key.
+std::string answer_key(std::string_view authorization, std::string_view path,
+                       const std::map<std::string, std::string>& query) {
+  std::string key;
+  key.reserve(authorization.size() + path.size() + 64);
+  const auto part = [&key](std::string_view text) { key.append(std::to_string(text.size())).append(":").append(text); };
+  part(authorization);
+  part(path);
+  for (const auto& [name, value] : query) {
+    part(name);
+    part(value);
+  }
+  return key;
 }
 
 // One JSON line per request on stdout, written whole under a lock so lines of concurrent requests never mix. The
@@ -114,6 +136,11 @@ void router::add(Method method, std::string pattern, access needs, route_handler
   routes_.push_back(route{method, std::move(pattern), std::move(segments), needs, std::move(handler), max_body});
 }
 
+void router::add_read(std::string pattern, route_handler handler) {
+  add(Method::Get, std::move(pattern), access::api_key, std::move(handler));
+  routes_.back().reusable = true;
+}
+
 void router::dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter writer) const {
   keep_alive_by_default(request, writer);
   request_record record;
@@ -169,15 +196,34 @@ void router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
   }
 
   request_context context;
+  for (auto parameter = request.query().parameters_begin(); parameter != request.query().parameters_end();
+       ++parameter) {
+    context.query.emplace(parameter->first, parameter->second);
+  }
+  // A reusable read looks for a kept answer before anything else is read: the store's version first, so that an
+  // answer made from what the route reads next is kept under a version no newer than its data.
+  std::optional<std::pair<std::string, answer_moment>> reuse;
+  if (matched->reusable && app_.answers().enabled()) {
+    const auto authorization = request.headers().tryGet<Pistache::Http::Header::Authorization>();
+    auto version = app_.store().data_version();
+    if (authorization && version) {
+      const answer_moment moment{
+          version.value(),
+          std::chrono::duration_cast<std::chrono::seconds>(app_.clock().now().time_since_epoch()).count()};
+      auto key = answer_key(authorization->value(), path, context.query);
+      if (auto kept = app_.answers().find(key, moment)) {
+        answer->set_org(kept->org);
+        answer->json_text(Pistache::Http::Code::Ok, *kept->body);
+        return;
+      }
+      reuse.emplace(std::move(key), moment);
+    }
+  }
   context.id = record.id;
   context.method = request.method();
   context.path = path;
   context.route = matched->pattern;
   context.params = std::move(params);
-  for (auto parameter = request.query().parameters_begin(); parameter != request.query().parameters_end();
-       ++parameter) {
-    context.query.emplace(parameter->first, parameter->second);
-  }
   context.headers = copy_headers(request.headers());
   context.body = request.body();
   if (matched->needs == access::api_key) {
@@ -188,6 +234,12 @@ void router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
     }
     context.org = std::move(caller).value();
     answer->set_org(context.org->id);
+  }
+  if (reuse) {
+    answer->keep_ok_answer([&answers = app_.answers(), kept = std::move(*reuse),
+                            org = context.org->id](const std::string& body) {
+      answers.keep(kept.first, kept.second, {org, std::make_shared<const std::string>(body)});
+    });
   }
   try {
     matched->handler(context, answer);

@@ -12,6 +12,8 @@
 //      http.cpp, the only place an errc becomes an HTTP status. Domain rules stay in include/folio.
 //   4. access::api_key routes see ctx.org set (Bearer key checked, 401 otherwise); access::open routes (health,
 //      signed links, the run page) check whatever they need themselves. Another organization's ids answer 404.
+//   5. A read whose answer depends on nothing but the store, the key, the path, the query and the second is added
+//      with add_read(): answers are then reused while the store has not changed (answer_cache.hpp).
 // Every exchange is logged as one JSON line and reported to app.on_request_completed hooks (metrics).
 #pragma once
 
@@ -41,6 +43,10 @@ public:
   // Bodies above max_body bytes (0: the server's max_body_bytes) answer 413 before the handler runs.
   void add(Pistache::Http::Method method, std::string pattern, access needs, route_handler handler,
            std::size_t max_body = 0);
+  // A GET that needs an API key and whose 200 answer is a function of the store's data, the caller's key, the path,
+  // the query and the current second, and nothing else (not the time within the second, no other header, no state
+  // outside the store). Its answers are kept in app.answers() and sent again while they hold (answer_cache.hpp).
+  void add_read(std::string pattern, route_handler handler);
 
   // Answers one request: 404/405 for no route, 413 for a body over the route's limit, 401 without a valid key,
   // otherwise the route's handler.
@@ -53,6 +59,7 @@ public:
     access needs;
     route_handler handler;
     std::size_t max_body;
+    bool reusable = false;
   };
   [[nodiscard]] const std::vector<route>& routes() const { return routes_; }
 

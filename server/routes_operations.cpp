@@ -111,6 +111,13 @@ void answer_metrics(server_app& app, const office_pool_counters& office, const r
                      "Turns this server's workers are playing now.",
                      "gauge",
                      {{{}, static_cast<double>(app.engine().active_turns())}}});
+  const auto reused = app.answers().counts();
+  scraped.push_back({"folio_answer_cache_lookups_total",
+                     "Reads that looked for a kept answer (answer_cache_bytes), by outcome: hit (the kept answer was "
+                     "sent) or miss (the route answered).",
+                     "counter",
+                     {{{{"outcome", "hit"}}, static_cast<double>(reused.hits)},
+                      {{{"outcome", "miss"}}, static_cast<double>(reused.misses)}}});
   auto pool = office.scrape();
   scraped.insert(scraped.end(), std::make_move_iterator(pool.begin()), std::make_move_iterator(pool.end()));
   answer->send(Code::Ok, app.metrics().render(scraped), "text/plain; version=0.0.4; charset=utf-8");

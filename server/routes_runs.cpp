@@ -106,12 +106,13 @@ void list_run_tasks(server_app& app, const request_context& request, const respo
 
 void add_run_routes(router& routes, server_app& app) {
   using Pistache::Http::Method;
-  routes.add(Method::Get, "/runs", access::api_key,
-             [&app](request_context& request, const responder_ptr& answer) { list_runs(app, request, answer); });
-  routes.add(Method::Get, "/runs/{run_id}", access::api_key,
-             [&app](request_context& request, const responder_ptr& answer) { get_run(app, request, answer); });
-  routes.add(Method::Get, "/runs/{run_id}/tasks", access::api_key,
-             [&app](request_context& request, const responder_ptr& answer) { list_run_tasks(app, request, answer); });
+  routes.add_read("/runs",
+                  [&app](request_context& request, const responder_ptr& answer) { list_runs(app, request, answer); });
+  routes.add_read("/runs/{run_id}",
+                  [&app](request_context& request, const responder_ptr& answer) { get_run(app, request, answer); });
+  routes.add_read("/runs/{run_id}/tasks", [&app](request_context& request, const responder_ptr& answer) {
+    list_run_tasks(app, request, answer);
+  });
 }
 
 } // namespace folio_server

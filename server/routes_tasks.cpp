@@ -177,8 +177,8 @@ void follow_task(server_app& app, const request_context& request, const responde
 
 void add_task_routes(router& routes, server_app& app) {
   using Pistache::Http::Method;
-  routes.add(Method::Get, "/tasks/{task_id}", access::api_key,
-             [&app](request_context& request, const responder_ptr& answer) { get_task(app, request, answer); });
+  routes.add_read("/tasks/{task_id}",
+                  [&app](request_context& request, const responder_ptr& answer) { get_task(app, request, answer); });
   routes.add(Method::Post, "/tasks/{task_id}/cancel", access::api_key,
              [&app](request_context& request, const responder_ptr& answer) { cancel_task(app, request, answer); });
   routes.add(Method::Get, "/tasks/{task_id}/events", access::api_key,
