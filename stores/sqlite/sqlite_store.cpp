@@ -1334,44 +1334,78 @@ void reader_pool::give_back(std::unique_ptr<sqlite_tables> reader) {
   idle_.push_back(std::move(reader));
 }
 
-// The data version of a database file: one connection of its own, which never writes, asks SQLite's
-// `PRAGMA data_version`, which moves when any other connection (this process's writer, another process) has committed
-// since this one last asked. Asking starts a read transaction: no page is read, but the WAL index is, so a commit of
-// any process is seen.
+// The data version of a database file, read from its WAL index: the shared memory (DIR/folio.db-shm) through which
+// every connection of every process learns of commits. Its header (https://sqlite.org/walformat.html, "The WAL-Index
+// Header") is written twice by each commit, second copy first, and a commit is published, visible to any reader,
+// exactly when that header changes; `iChange` counts the commits. A reader beginning a transaction reads both copies
+// and retries while they differ; this does the same without taking a read lock, so asking costs a few loads instead
+// of a read transaction and its two fcntl calls. The mapping is the connection's own (the VFS's xShmMap), valid while
+// the connection is open; a connection of this process stays open meanwhile, so no process deletes the file.
 class change_watch {
 public:
   explicit change_watch(std::filesystem::path file) : file_(std::move(file)) {}
 
   result<std::uint64_t> version() {
     const std::lock_guard lock(mutex_);
-    if (!connection_) {
-      auto opened = std::make_unique<database>();
-      if (auto done = opened->open(file_, SQLITE_OPEN_READWRITE); !done) {
-        return done.error();
+    if (header_ == nullptr) {
+      if (auto mapped = map_header(); !mapped) {
+        return mapped.error();
       }
-      if (auto guarded = opened->exec("PRAGMA query_only = ON"); !guarded) {
-        return guarded.error();
-      }
-      connection_ = std::move(opened);
     }
-    query asked(*connection_, "PRAGMA data_version");
-    auto answer = one_row<std::int64_t>(asked, [](const query& row) { return row.integer(0); });
-    if (!answer) {
-      return answer.error();
+    std::array<std::uint32_t, header_words> first{};
+    std::array<std::uint32_t, header_words> second{};
+    for (std::size_t index = 0; index < header_words; ++index) {
+      first.at(index) = __atomic_load_n(header_ + index, __ATOMIC_ACQUIRE);
     }
-    const auto seen = answer.value().value_or(0);
-    if (!last_seen_ || *last_seen_ != seen) {
-      last_seen_ = seen;
+    for (std::size_t index = 0; index < header_words; ++index) {
+      second.at(index) = __atomic_load_n(header_ + header_words + index, __ATOMIC_ACQUIRE);
+    }
+    // Copies that differ are a commit being published: counted as a change, and read again next time.
+    if (first != second || !last_seen_ || *last_seen_ != first) {
       ++version_;
+      last_seen_ = first == second ? std::optional(first) : std::nullopt;
     }
     return version_;
   }
 
 private:
+  // One copy of the header: 48 bytes.
+  static constexpr std::size_t header_words = 12;
+  // SQLite maps the WAL index in regions of this size.
+  static constexpr int region_bytes = 32768;
+
+  result<void> map_header() {
+    auto opened = std::make_unique<database>();
+    if (auto done = opened->open(file_, SQLITE_OPEN_READWRITE); !done) {
+      return done.error();
+    }
+    if (auto guarded = opened->exec("PRAGMA query_only = ON"); !guarded) {
+      return guarded.error();
+    }
+    // A read transaction opens the WAL index.
+    if (auto read = opened->exec("SELECT count(*) FROM sqlite_schema"); !read) {
+      return read.error();
+    }
+    sqlite3_file* handle = nullptr;
+    volatile void* region = nullptr;
+    if (sqlite3_file_control(opened->handle(), "main", SQLITE_FCNTL_FILE_POINTER, static_cast<void*>(&handle)) !=
+            SQLITE_OK ||
+        handle == nullptr || handle->pMethods == nullptr || handle->pMethods->iVersion < 2 ||
+        handle->pMethods->xShmMap(handle, 0, region_bytes, 0, &region) != SQLITE_OK || region == nullptr) {
+      return fail(errc::storage_error, "cannot read the WAL index of " + file_.string());
+    }
+    connection_ = std::move(opened);
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-const-cast): SQLite hands the shared memory out as volatile; every
+    // read of it here is an atomic load, which is what volatile stood for.
+    header_ = static_cast<const std::uint32_t*>(const_cast<void*>(region));
+    return success();
+  }
+
   std::filesystem::path file_;
   std::mutex mutex_;
   std::unique_ptr<database> connection_;
-  std::optional<std::int64_t> last_seen_;
+  const std::uint32_t* header_ = nullptr;
+  std::optional<std::array<std::uint32_t, header_words>> last_seen_;
   std::uint64_t version_ = 0;
 };
 
