@@ -165,8 +165,8 @@ folio::result<void> reject_unknown_fields(const nlohmann::json& body, std::initi
   return folio::success();
 }
 
-responder::responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks,
-                     const std::atomic<bool>& draining)
+responder::responder(Pistache::Http::ResponseWriter writer, request_record record,
+                     std::shared_ptr<const std::vector<request_hook>> hooks, const std::atomic<bool>& draining)
     : writer_(std::move(writer)), draining_(draining), record_(std::move(record)), hooks_(std::move(hooks)) {}
 
 responder::~responder() {
@@ -227,7 +227,7 @@ void responder::finish(int status) {
   record_.status = status;
   record_.duration =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - record_.started);
-  for (const auto& hook : hooks_) {
+  for (const auto& hook : *hooks_) {
     hook(record_);
   }
 }

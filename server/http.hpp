@@ -101,8 +101,8 @@ folio::result<void> reject_unknown_fields(const nlohmann::json& body, std::initi
 class responder : public std::enable_shared_from_this<responder> {
 public:
   // `draining` is the server's: while it is set, every answer asks the client to close the connection.
-  responder(Pistache::Http::ResponseWriter writer, request_record record, std::vector<request_hook> hooks,
-            const std::atomic<bool>& draining);
+  responder(Pistache::Http::ResponseWriter writer, request_record record,
+            std::shared_ptr<const std::vector<request_hook>> hooks, const std::atomic<bool>& draining);
   responder(const responder&) = delete;
   responder& operator=(const responder&) = delete;
   // An exchange nobody answered (a handler bug) still gets an answer and a log line.
@@ -161,7 +161,7 @@ private:
   bool write_in_flight_ = false;
   std::string stream_pending_;
   request_record record_;
-  std::vector<request_hook> hooks_;
+  std::shared_ptr<const std::vector<request_hook>> hooks_;
   std::function<void(const std::string&)> keep_ok_answer_;
 };
 

@@ -69,8 +69,16 @@ void metrics_registry::observe_request(std::string_view method, std::string_view
                                        std::chrono::microseconds took) {
   const double seconds = std::chrono::duration<double>(took).count();
   const std::lock_guard lock(mutex_);
-  ++requests_[{std::string(method), std::string(route), status}];
-  auto& held = latency_[{std::string(method), std::string(route)}];
+  auto counted = requests_.find(std::tuple(method, route, status));
+  if (counted == requests_.end()) {
+    counted = requests_.emplace(std::tuple(std::string(method), std::string(route), status), 0).first;
+  }
+  ++counted->second;
+  auto timed = latency_.find(std::tuple(method, route));
+  if (timed == latency_.end()) {
+    timed = latency_.emplace(std::tuple(std::string(method), std::string(route)), histogram{}).first;
+  }
+  auto& held = timed->second;
   for (std::size_t index = 0; index < latency_buckets.size(); ++index) {
     if (seconds <= latency_buckets.at(index)) {
       ++held.buckets.at(index);

@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -55,8 +56,9 @@ private:
   };
 
   mutable std::mutex mutex_;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, histogram> latency_;
+  // Looked up by views (std::less<>): counting a request allocates only for its first time.
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
+  std::map<std::tuple<std::string, std::string>, histogram, std::less<>> latency_;
   std::map<std::string, std::uint64_t> task_ends_;
   // By target format.
   std::map<std::string, std::uint64_t> cache_hits_;

@@ -23,6 +23,8 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +68,9 @@ public:
 private:
   server_app& app_;
   std::vector<route> routes_;
+  // The log line, then the app's hooks (registered before serving): made at the first request, shared by all.
+  mutable std::once_flag hooks_made_;
+  mutable std::shared_ptr<const std::vector<request_hook>> hooks_;
 };
 
 } // namespace folio_server

@@ -3,6 +3,7 @@
 #include "admin.hpp"
 #include "app.hpp"
 #include "config.hpp"
+#include "request_log.hpp"
 #include "router.hpp"
 #include "routes.hpp"
 
@@ -182,6 +183,7 @@ int run_serve_command(std::span<const std::string_view> arguments, usage_printer
     int received = 0;
     sigwait(&signals, &received);
     const bool stopped_listening = stop_listening(server.getPort());
+    request_lines().flush();
     std::cout << R"({"event":"draining","signal":")" << (received == SIGTERM ? "SIGTERM" : "SIGINT")
               << R"(","listening":)" << (stopped_listening ? "false" : "true") << "}" << std::endl;
     app.drain();
@@ -192,6 +194,7 @@ int run_serve_command(std::span<const std::string_view> arguments, usage_printer
     std::cerr << "folio-server: cannot serve on " << config.listen << ": " << failure.what() << "\n";
     return 1;
   }
+  request_lines().flush();
   std::cout << R"({"event":"stopped"})" << std::endl;
   return 0;
 }
