@@ -237,10 +237,10 @@ void router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
     answer->set_org(context.org->id);
   }
   if (reuse) {
-    answer->keep_ok_answer([&answers = app_.answers(), kept = std::move(*reuse),
-                            org = context.org->id](const std::string& body) {
-      answers.keep(kept.first, kept.second, {org, std::make_shared<const std::string>(body)});
-    });
+    answer->keep_ok_answer(
+        [&answers = app_.answers(), kept = std::move(*reuse), org = context.org->id](const std::string& body) {
+          answers.keep(kept.first, kept.second, {org, std::make_shared<const std::string>(body)});
+        });
   }
   try {
     matched->handler(context, answer);

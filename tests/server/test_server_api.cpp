@@ -433,6 +433,121 @@ TEST_CASE("another organization's runs and tasks answer 404 on every route, exac
   CHECK(listing.find(other) == std::string::npos);
 }
 
+// The answers of GET /tasks/{id} and the run reads are kept and sent again while nothing changed (answer_cache.hpp):
+// what matters to a caller is that a kept answer is never one the route would no longer give.
+TEST_CASE("kept answers of reads are sent again only while nothing changed: a polled task, the listing, a key revoked "
+          "by another process, another organization, the next second's links",
+          "[server][e2e]") {
+  server_process server(server_process::environment{{"FOLIO_WORKERS", "1"}, {"FOLIO_OFFICE_PROCESSES", "1"}});
+  const auto key = server.first_key();
+  auto client = server.connect();
+  const auto reused = [&] {
+    const auto metrics = client->request("GET", "/metrics").body;
+    std::smatch found;
+    REQUIRE(
+        std::regex_search(metrics, found, std::regex(R"(folio_answer_cache_lookups_total\{outcome="hit"\} (\d+))")));
+    return std::stoi(found[1].str());
+  };
+  const auto made = post_json(*client, "/excel/generate", key, {{"prompt", "Create a Q3 sales report"}});
+  REQUIRE(made.status == 200);
+  const std::string run = made.json()["run_id"];
+
+  // A follow-up polled on one connection while its events stream on another: the moment the stream has the terminal
+  // change, the next poll answers it.
+  const auto queued = post_json(*client, "/excel/generate", key,
+                                {{"prompt", "Now add a forecast tab for FY26"}, {"run_id", run}, {"async", true}});
+  REQUIRE(queued.status == 202);
+  const std::string task = queued.json()["task_id"];
+  const auto hits_before_polling = reused();
+  http_response streamed;
+  std::thread following([&] {
+    auto stream = server.connect();
+    streamed = stream->request("GET", "/tasks/" + task + "/events", auth(key));
+  });
+  // The poller goes on until it sees the task completed, for at most two minutes.
+  std::set<std::string> polled;
+  std::thread polling([&] {
+    auto poller = server.connect();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes{2};
+    while (!polled.contains("completed") && std::chrono::steady_clock::now() < deadline) {
+      const auto answer = poller->request("GET", "/tasks/" + task, auth(key));
+      if (answer.status != 200) {
+        break;
+      }
+      polled.insert(answer.json()["status"].get<std::string>());
+    }
+  });
+  following.join();
+  const auto after_stream = client->request("GET", "/tasks/" + task, auth(key));
+  polling.join();
+  REQUIRE(streamed.status == 200);
+  REQUIRE(streamed.body.find("event: task.completed") != std::string::npos);
+  INFO(after_stream.body);
+  CHECK(after_stream.json()["status"] == "completed");
+  CHECK(after_stream.json()["download_url"].is_string());
+  CHECK(polled.contains("completed"));
+  CHECK_FALSE(polled.contains("failed"));
+  // Polling a task whose status stays the same for a while is answered from kept answers.
+  CHECK(reused() > hits_before_polling);
+
+  // The listing: kept while nothing changes, a new run at its head as soon as it exists.
+  const auto listed = client->request("GET", "/runs?limit=5", auth(key));
+  REQUIRE(listed.status == 200);
+  const auto hits_before_listing = reused();
+  const auto listed_again = client->request("GET", "/runs?limit=5", auth(key));
+  CHECK(listed_again.body == listed.body);
+  CHECK(reused() == hits_before_listing + 1);
+  const auto newer = post_json(*client, "/word/generate", key, {{"prompt", "Write a project proposal"}});
+  REQUIRE(newer.status == 200);
+  const auto listed_after = client->request("GET", "/runs?limit=5", auth(key));
+  REQUIRE(listed_after.status == 200);
+  CHECK(listed_after.json()["items"][0]["run_id"] == newer.json()["run_id"]);
+
+  // Another organization's key on the same path gets its own answer, never the one kept for this key.
+  const auto [rival_printed, rival_code] = server.admin("keys create --org rival");
+  REQUIRE(rival_code == 0);
+  std::smatch found;
+  REQUIRE(std::regex_search(rival_printed, found, std::regex(R"(folio_[0-9a-f]{48})")));
+  const std::string rival = found[0];
+  REQUIRE(client->request("GET", "/tasks/" + task, auth(key)).status == 200);
+  CHECK(client->request("GET", "/tasks/" + task, auth(rival)).status == 404);
+  CHECK(client->request("GET", "/runs?limit=5", auth(rival)).json()["items"].empty());
+
+  // A key revoked by the admin command, another process writing the same database, is refused at once although its
+  // answer was just kept.
+  const auto [second_printed, second_code] = server.admin("keys create --org default");
+  REQUIRE(second_code == 0);
+  REQUIRE(std::regex_search(second_printed, found, std::regex(R"(folio_[0-9a-f]{48})")));
+  const std::string second = found[0];
+  REQUIRE(client->request("GET", "/tasks/" + task, auth(second)).status == 200);
+  const auto hits_before_revoking = reused();
+  REQUIRE(client->request("GET", "/tasks/" + task, auth(second)).status == 200);
+  CHECK(reused() == hits_before_revoking + 1);
+  const auto [keys, keys_code] = server.admin("keys list");
+  REQUIRE(keys_code == 0);
+  const auto prefix = second.substr(0, 12);
+  std::istringstream key_lines(keys);
+  std::string revoked_id;
+  for (std::string line; std::getline(key_lines, line);) {
+    if (line.find(prefix) != std::string::npos) {
+      revoked_id = line.substr(0, line.find('\t'));
+    }
+  }
+  REQUIRE(revoked_id.starts_with("key_"));
+  REQUIRE(server.admin("keys revoke " + revoked_id).second == 0);
+  CHECK(client->request("GET", "/tasks/" + task, auth(second)).status == 401);
+  CHECK(client->request("GET", "/tasks/" + task, auth(key)).status == 200);
+
+  // A signed link is made for the second it is asked in: a second later the same task shows a link that lives as
+  // long from then, though nothing changed.
+  const std::string link = client->request("GET", "/tasks/" + task, auth(key)).json()["download_url"];
+  std::this_thread::sleep_for(std::chrono::milliseconds{1100});
+  const std::string later_link = client->request("GET", "/tasks/" + task, auth(key)).json()["download_url"];
+  CHECK(later_link != link);
+  const auto expiry = [](const std::string& url) { return std::stoll(url.substr(url.find("expires=") + 8)); };
+  CHECK(expiry(later_link) > expiry(link));
+}
+
 TEST_CASE("with no worker to run them: sync calls answer 202 at the sync limit, in-flight keys 409, a full queue "
           "429 with Retry-After, and cancelled tasks never run",
           "[server][e2e]") {

@@ -185,8 +185,12 @@ TEST_CASE("sqlite store's data version sees what other connections and processes
   // Another folio process (the admin commands open the store this way) adds a key.
   auto other = folio::open_sqlite_store(acme.file, acme.clock);
   REQUIRE(other);
-  const folio::api_key added{acme.ids.next<folio::key_id>(), acme.org, folio::hash_api_key_secret("sk_other"),
-                             "sk_oth", acme.clock.now(), std::nullopt};
+  const folio::api_key added{acme.ids.next<folio::key_id>(),
+                             acme.org,
+                             folio::hash_api_key_secret("sk_other"),
+                             "sk_oth",
+                             acme.clock.now(),
+                             std::nullopt};
   REQUIRE(other.value()->create_api_key(added));
   const auto after_other_store = version();
   CHECK(after_other_store > start);
