@@ -1,7 +1,6 @@
 #include "answer_cache.hpp"
 
 #include <tuple>
-#include <utility>
 
 namespace folio_server {
 namespace {
@@ -26,7 +25,7 @@ std::optional<kept_answer> answer_cache::find(const std::string& key, const answ
   return std::nullopt;
 }
 
-void answer_cache::keep(const std::string& key, const answer_moment& moment, kept_answer answer) {
+void answer_cache::keep(const std::string& key, const answer_moment& moment, const kept_answer& answer) {
   const auto size = key.size() + answer.body->size();
   const std::lock_guard lock(mutex_);
   if (moment != moment_) {
@@ -40,7 +39,7 @@ void answer_cache::keep(const std::string& key, const answer_moment& moment, kep
   if (bytes_ + size > max_bytes_) {
     return;
   }
-  if (const auto [kept, inserted] = answers_.try_emplace(key, std::move(answer)); inserted) {
+  if (const auto [kept, inserted] = answers_.try_emplace(key, answer); inserted) {
     bytes_ += size;
   }
 }

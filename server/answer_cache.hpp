@@ -51,7 +51,7 @@ public:
 
   // Keeps an answer made at `moment`. An answer older than what is kept now is dropped; a newer moment retires
   // everything kept before it.
-  void keep(const std::string& key, const answer_moment& moment, kept_answer answer);
+  void keep(const std::string& key, const answer_moment& moment, const kept_answer& answer);
 
   [[nodiscard]] answer_cache_counts counts() const;
   [[nodiscard]] bool enabled() const { return max_bytes_ != 0; }

@@ -6,7 +6,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -56,9 +55,23 @@ private:
   };
 
   mutable std::mutex mutex_;
-  // Looked up by views (std::less<>): counting a request allocates only for its first time.
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, std::less<>> requests_;
-  std::map<std::tuple<std::string, std::string>, histogram, std::less<>> latency_;
+  // Orders keys held as strings and keys of views alike, so that counting a request allocates only the first time.
+  struct by_views {
+    using is_transparent = void;
+    template <class Left, class Right>
+    bool operator()(const Left& left, const Right& right) const {
+      return viewed(left) < viewed(right);
+    }
+    template <class... Parts>
+    static auto viewed(const std::tuple<Parts...>& key) {
+      return std::apply([](const auto&... part) { return std::tuple(view_of(part)...); }, key);
+    }
+    static std::string_view view_of(std::string_view text) { return text; }
+    static int view_of(int number) { return number; }
+  };
+
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t, by_views> requests_;
+  std::map<std::tuple<std::string, std::string>, histogram, by_views> latency_;
   std::map<std::string, std::uint64_t> task_ends_;
   // By target format.
   std::map<std::string, std::uint64_t> cache_hits_;
