@@ -3,7 +3,9 @@
 # (bench/bench_http_hello.cpp, 2 I/O threads), then against `GET /tasks/{id}` and `GET /runs?limit=20` of a real
 # folio-server (2 I/O threads, its own SQLite data directory with RUNS runs made by the scripted agent). Every wrk run
 # uses HTTP/1.1 keep-alive connections (wrk sends no Connection header; the script checks that both servers keep the
-# connection open without it). Prints each run's wrk output, then a summary with each route's ratio to the hello-world.
+# connection open without it). Prints each run's wrk output, then a summary with each route's ratio to the hello-world
+# and how many reads folio-server answered from kept answers (ADR 14). FOLIO_ANSWER_CACHE_BYTES=0 in the environment
+# measures the routes without kept answers.
 # Usage: bench/http_api.sh [BUILD_DIR] [SECONDS] [CONNECTIONS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,3 +101,5 @@ for name in hello healthz tasks runs; do
     "$(percentile "$name" 50)" "$(percentile "$name" 90)" "$(percentile "$name" 99)" "$(non_2xx "$name")" \
     "$(cpu_per_request "$name") µs"
 done
+echo
+curl -sf "$url/metrics" | grep '^folio_answer_cache_lookups_total' || true
