@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
-#include <ostream>
 #include <sstream>
 #include <string>
 
@@ -193,35 +192,7 @@ void write_ended() {
   writes_done.notify_all();
 }
 
-// A response header of any name: Pistache 0.0.5 writes only typed headers of a response, not raw ones.
-class named_header final : public Pistache::Http::Header::Header {
-public:
-  named_header(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
-  [[nodiscard]] const char* name() const override { return name_.c_str(); }
-  void write(std::ostream& stream) const override { stream << value_; }
-  [[nodiscard]] std::uint64_t hash() const override { return Pistache::Http::Header::detail::hash(name_.c_str()); }
-
-private:
-  std::string name_;
-  std::string value_;
-};
-
 } // namespace
-
-void responder::prepare(const header_list& headers, std::string_view content_type) {
-  auto& out = writer_->headers();
-  if (!keeps_connection()) {
-    out.remove<Pistache::Http::Header::Connection>();
-    out.add<Pistache::Http::Header::Connection>(Pistache::Http::ConnectionControl::Close);
-  }
-  out.add(std::make_shared<named_header>("X-Request-Id", record_.id.str()));
-  if (!content_type.empty()) {
-    out.add(std::make_shared<named_header>("Content-Type", std::string(content_type)));
-  }
-  for (const auto& [name, value] : headers) {
-    out.add(std::make_shared<named_header>(name, value));
-  }
-}
 
 void responder::finish(int status) {
   record_.status = status;
@@ -277,19 +248,32 @@ bool responder::send(Code code, std::string_view body, std::string_view content_
   if (code == Code::Not_Modified) {
     return send_head_only(code, headers);
   }
+  std::string whole;
+  std::shared_ptr<Pistache::Tcp::Peer> peer;
   {
     const std::lock_guard lock(mutex_);
     if (answered_) {
       return false;
     }
     answered_ = true;
+    // Head and body are written here into one buffer, as a stream's head is, rather than by ResponseWriter::send,
+    // which formats the head through a std::ostream and copies the body into a buffer that grows as it goes: a sixth
+    // of the work of a listing's 6 KB answer.
+    whole = head(code, content_type, headers, "Content-Length: " + std::to_string(body.size()) + "\r\n");
+    whole.append(body);
+    peer = writer_->getPeer();
+  }
+  if (peer) {
+    // What ResponseWriter::send does first: the connection waits for its next request.
+    peer->setIdle(true);
+    const auto size = whole.size();
+    write_started();
     try {
-      prepare(headers, content_type);
-      write_started();
-      writer_->send(code, body.data(), body.size())
+      peer->send(Pistache::RawBuffer(std::move(whole), size))
           .then([](ssize_t) { write_ended(); }, [](std::exception_ptr&) { write_ended(); });
     } catch (const std::exception&) {
       // The client went away: nobody to tell, the log line still says what was answered.
+      write_ended();
     }
   }
   finish(static_cast<int>(code));

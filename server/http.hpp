@@ -131,8 +131,6 @@ public:
   void keep_ok_answer(std::function<void(const std::string& body)> keeper) { keep_ok_answer_ = std::move(keeper); }
 
 private:
-  // Under mutex_.
-  void prepare(const header_list& headers, std::string_view content_type);
   // Whether the connection stays open after this answer: as the router decided it from the request, unless the
   // server drains. A client keeping connections alive then sends its next request on a new connection (refused here,
   // taken by another instance) rather than on one the exit is about to cut. Under mutex_.
