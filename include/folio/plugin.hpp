@@ -14,10 +14,10 @@
 
 #include <folio/agent.hpp>
 #include <folio/converter.hpp>
+#include <folio/detail/boost_dll.hpp>
 #include <folio/editor.hpp>
 #include <folio/errors.hpp>
 
-#include <boost/dll/alias.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>

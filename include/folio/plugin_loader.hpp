@@ -6,11 +6,11 @@
 
 #include <folio/agent.hpp>
 #include <folio/converter.hpp>
+#include <folio/detail/boost_dll.hpp>
 #include <folio/editor.hpp>
 #include <folio/errors.hpp>
 #include <folio/plugin.hpp>
 
-#include <boost/dll/shared_library.hpp>
 #include <cstdint>
 #include <exception>
 #include <filesystem>
