@@ -13,8 +13,6 @@
 #include <benchmark/benchmark.h>
 
 #include <boost/dll/shared_library.hpp>
-#include <cstdlib>
-#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,18 +44,8 @@ struct harness {
   turn_result play(folio::editor_factory& editors, const std::string& bytes, const std::string& prompt,
                    const folio::agent_state& state, int index) {
     auto editor = editors.open(folio::document_format::excel, bytes).value();
-    folio_bench::turn_host host(*editor);
-    folio::turn_input input;
-    input.prompt = prompt;
-    input.format = folio::document_format::excel;
-    input.turn_index = index;
-    input.state = state;
-    auto output = agent->run_turn(input, host);
-    if (!output) {
-      std::cerr << prompt << ": " << output.error().message << "\n";
-      std::exit(1); // NOLINT(concurrency-mt-unsafe): a broken setup, not a measurement
-    }
-    return {editor->save().value(), output.value().state, output.value().credits_used};
+    const auto output = folio_bench::play_excel_turn(*agent, *editor, prompt, state, index);
+    return {editor->save().value(), output.state, output.credits_used};
   }
 
   nlohmann::json pool_stats() {

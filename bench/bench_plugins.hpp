@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <string>
 
 namespace folio_bench {
 
@@ -29,5 +30,22 @@ public:
 private:
   folio::editor& document_;
 };
+
+// Plays one turn of an excel run on `document`; a failed turn ends the program (a broken setup, not a measurement).
+inline folio::turn_output play_excel_turn(folio::agent& agent, folio::editor& document, const std::string& prompt,
+                                          const folio::agent_state& state, int index) {
+  turn_host host(document);
+  folio::turn_input input;
+  input.prompt = prompt;
+  input.format = folio::document_format::excel;
+  input.turn_index = index;
+  input.state = state;
+  auto output = agent.run_turn(input, host);
+  if (!output) {
+    std::cerr << prompt << ": " << output.error().message << "\n";
+    std::exit(1); // NOLINT(concurrency-mt-unsafe): a broken setup, not a measurement
+  }
+  return std::move(output).value();
+}
 
 } // namespace folio_bench

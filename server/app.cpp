@@ -50,7 +50,14 @@ const folio::system_clock& server_clock() {
 // One LibreOffice pool serves the editors and the converter: the plugin shares it between objects made with the
 // same pool settings.
 nlohmann::json office_settings(const server_config& config) {
-  return {{"processes", config.office_processes}};
+  nlohmann::json settings{{"processes", config.office_processes}};
+  settings.update(config.plugin_config.value("libreoffice", nlohmann::json::object()));
+  return settings;
+}
+
+nlohmann::json plugin_settings(const server_config& config, std::string_view plugin) {
+  return plugin == "libreoffice" ? office_settings(config)
+                                 : config.plugin_config.value(std::string(plugin), nlohmann::json::object());
 }
 
 std::string percent_encode(std::string_view text) {
@@ -111,40 +118,33 @@ folio::result<std::unique_ptr<server_app>> server_app::open(server_config config
     return folio::fail(folio::errc::plugin_not_found,
                        "no editor plugin in " + app->config_.plugins.string() + ": agents have no documents to edit");
   }
-  auto editors = app->plugins_.make_editor_factory(editor_names.front(), office_settings(app->config_));
+  auto editors =
+      app->plugins_.make_editor_factory(editor_names.front(), plugin_settings(app->config_, editor_names.front()));
   if (!editors) {
     return editors.error();
   }
   app->editors_ = std::shared_ptr<folio::editor_factory>(std::move(editors).value());
   for (const auto& name : app->plugins_.converter_names()) {
-    auto made = app->plugins_.make_converter(name, name == editor_names.front() ? office_settings(app->config_)
-                                                                                : nlohmann::json::object());
-    if (made) {
-      app->converters_.emplace(name, std::shared_ptr<folio::converter>(std::move(made).value()));
+    auto made = app->plugins_.make_converter(name, plugin_settings(app->config_, name));
+    if (!made) {
+      return made.error();
     }
+    app->converters_.emplace(name, std::shared_ptr<folio::converter>(std::move(made).value()));
   }
+  auto agents = agent_catalog::make(app->plugins_, app->config_.agents, app->config_.default_agent);
+  if (!agents) {
+    return agents.error();
+  }
+  app->agents_ = std::move(agents).value();
 
   folio::engine_config engine_settings;
   engine_settings.workers = app->config_.workers;
   engine_settings.sweep_interval = app->config_.sweep_interval;
   engine_settings.default_agent = app->config_.default_agent;
-  auto* owner = app.get();
+  const auto* owner = app.get();
   app->engine_ = std::make_unique<folio::engine>(
       *app->data_.metadata, *app->data_.blobs, server_clock(),
-      [owner](std::string_view name) -> folio::result<std::shared_ptr<folio::agent>> {
-        const std::lock_guard lock(owner->agents_mutex_);
-        if (const auto found = owner->agents_.find(name); found != owner->agents_.end()) {
-          return found->second;
-        }
-        auto made = owner->plugins_.make_agent(name);
-        if (!made) {
-          return made.error();
-        }
-        std::shared_ptr<folio::agent> agent(std::move(made).value());
-        owner->agents_.emplace(std::string(name), agent);
-        return agent;
-      },
-      app->editors_, engine_settings);
+      [owner](std::string_view name) { return owner->agents_.find(name); }, app->editors_, engine_settings);
   return app;
 }
 

@@ -41,6 +41,9 @@ std::string run_page_path(const folio::run_id& run);
 std::string run_export_link_path(const folio::run_id& run, std::string_view target);
 // The LibreOffice plugin's pool settings, shared by its editors and converter; its pool counters are read with them.
 nlohmann::json office_settings(const server_config& config);
+// The settings an editor or converter plugin is made with: plugin_config's entry (the libreoffice one over
+// office_settings).
+nlohmann::json plugin_settings(const server_config& config, std::string_view plugin);
 // RFC 3986 percent-encoding of one path segment or query value.
 std::string percent_encode(std::string_view text);
 
@@ -72,6 +75,8 @@ public:
   [[nodiscard]] folio::engine& engine() const { return *engine_; }
   [[nodiscard]] const folio::url_signer& signer() const { return *signer_; }
   [[nodiscard]] const folio::plugin_registry& plugins() const { return plugins_; }
+  // The agent profiles requests may name.
+  [[nodiscard]] const agent_catalog& agents() const { return agents_; }
   // The editors the engine's turns use; an uploaded document is checked by opening it with them.
   [[nodiscard]] folio::editor_factory& editors() const { return *editors_; }
   [[nodiscard]] const std::map<std::string, std::shared_ptr<folio::converter>>& converters() const {
@@ -122,8 +127,7 @@ private:
   folio::plugin_registry plugins_;
   std::shared_ptr<folio::editor_factory> editors_;
   std::map<std::string, std::shared_ptr<folio::converter>> converters_;
-  std::mutex agents_mutex_;
-  std::map<std::string, std::shared_ptr<folio::agent>, std::less<>> agents_;
+  agent_catalog agents_;
   std::unique_ptr<folio::url_signer> signer_;
   std::unique_ptr<folio::engine> engine_;
   background waiters_{2};

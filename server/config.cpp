@@ -80,8 +80,36 @@ const std::vector<option>& options() {
       {"office_processes", "LibreOffice processes (2)",
        count_field(&server_config::office_processes, "office_processes", 1)},
       {"http_threads", "HTTP I/O threads (2)", count_field(&server_config::http_threads, "http_threads", 1)},
-      {"default_agent", "the agent plugin of calls that name none (scripted)",
+      {"default_agent", "the agent profile of calls that name none (scripted)",
        text_field(&server_config::default_agent)},
+      {"agents",
+       R"(agent profiles, a JSON object: {"NAME": {"plugin": "openai", "config": {"base_url": …, "model": …}}}; )"
+       "FOLIO_OPENAI_BASE_URL, FOLIO_OPENAI_MODEL and FOLIO_OPENAI_API_KEY_ENV make the profile 'openai'",
+       [](server_config& config, std::string_view text) -> folio::result<void> {
+         auto profiles = parse_agent_profiles(text);
+         if (!profiles) {
+           return profiles.error();
+         }
+         for (auto& [name, profile] : profiles.value()) {
+           config.agents.insert_or_assign(name, std::move(profile));
+         }
+         return folio::success();
+       }},
+      {"plugin_config",
+       R"(settings of the editor and converter plugins by plugin name, a JSON object: {"libreoffice": {"max_jobs": 100}})",
+       [](server_config& config, std::string_view text) -> folio::result<void> {
+         const auto parsed = nlohmann::json::parse(text, nullptr, false);
+         const bool valid = parsed.is_object() && std::all_of(parsed.begin(), parsed.end(), [](const auto& settings) {
+                              return settings.is_object();
+                            });
+         if (!valid) {
+           return folio::fail(folio::errc::invalid_argument,
+                              R"(plugin_config must be a JSON object of objects: {"libreoffice": {"max_jobs": 100}})",
+                              "plugin_config");
+         }
+         config.plugin_config.update(parsed);
+         return folio::success();
+       }},
       {"sync_timeout", "a sync call still running after this answers 202 (300s)",
        duration_field(&server_config::sync_timeout, "sync_timeout")},
       {"retention", "retention of organizations this server creates (30d)",
@@ -193,6 +221,13 @@ folio::result<server_config> load_config(std::span<const std::string_view> argum
         return applied.error();
       }
     }
+  }
+  auto from_environment = openai_environment_profile(environment);
+  if (!from_environment) {
+    return from_environment.error();
+  }
+  if (from_environment.value()) {
+    config.agents.insert_or_assign("openai", std::move(*from_environment.value()));
   }
   for (std::size_t index = 0; index < arguments.size(); ++index) {
     const auto found = std::find_if(options().begin(), options().end(), [&](const option& candidate) {

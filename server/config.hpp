@@ -3,6 +3,7 @@
 // FOLIO_SYNC_TIMEOUT=10s in the environment, "sync_timeout": "10s" in the file.
 #pragma once
 
+#include "agent_profiles.hpp"
 #include "built_plugin_dir.hpp"
 
 #include <folio/clock.hpp>
@@ -12,6 +13,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,7 +30,14 @@ struct server_config {
   std::size_t workers = 2;
   std::size_t office_processes = 2;
   std::size_t http_threads = 2;
+  // The agent profile of calls that name none.
   std::string default_agent = "scripted";
+  // Named agents (agent_profiles.hpp): profiles of every "agents" option given (file, environment, command line) by
+  // name, the later one winning, and the one FOLIO_OPENAI_BASE_URL and FOLIO_OPENAI_MODEL make.
+  agent_profiles agents;
+  // The settings of the editor and converter plugins, by plugin name ({"libreoffice": {"max_jobs": 100}}), over what
+  // the server's own options give them (office_processes).
+  nlohmann::json plugin_config = nlohmann::json::object();
   // A sync generate call still running after this answers 202 with the task; the task goes on.
   folio::duration sync_timeout = std::chrono::seconds{300};
   // Given to organizations this server creates (the default one, `keys create --org NEW`); `orgs set` changes them.

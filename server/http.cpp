@@ -45,7 +45,8 @@ Code status_of(folio::errc code) noexcept {
   case errc::metadata_invalid:
   case errc::file_name_invalid:
   case errc::invalid_json:
-  case errc::unknown_field: return Code::Bad_Request;
+  case errc::unknown_field:
+  case errc::unknown_agent: return Code::Bad_Request;
   case errc::unauthenticated: return Code::Unauthorized;
   case errc::link_tampered: return Code::Forbidden;
   case errc::not_found:

@@ -4,6 +4,7 @@ namespace folio_server {
 
 void register_routes(router& routes, server_app& app) {
   add_health_routes(routes, app);
+  add_agent_routes(routes, app);
   add_generate_routes(routes, app);
   add_task_routes(routes, app);
   add_run_routes(routes, app);

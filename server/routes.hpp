@@ -15,6 +15,8 @@ void register_routes(router& routes, server_app& app);
 
 // /healthz, /readyz (routes_health.cpp)
 void add_health_routes(router& routes, server_app& app);
+// GET /agents (routes_agents.cpp)
+void add_agent_routes(router& routes, server_app& app);
 // POST /excel|word|powerpoint/generate (routes_generate.cpp)
 void add_generate_routes(router& routes, server_app& app);
 // /tasks/{task_id}, its cancel and its events (routes_tasks.cpp)

@@ -237,6 +237,13 @@ void generate(server_app& app, folio::document_format format, const request_cont
     answer->error(read.error());
     return;
   }
+  // An agent the server does not offer is the caller's mistake, answered now rather than as a failed task.
+  if (const auto& agent = read.value().submission.agent; !agent.empty()) {
+    if (auto known = app.agents().find(agent); !known) {
+      answer->error(known.error());
+      return;
+    }
+  }
   const bool async = read.value().async;
   auto submitted = app.engine().submit(std::move(read.value().submission));
   if (!submitted) {

@@ -1,5 +1,5 @@
 // /healthz: the process answers. /readyz: the store answers, an editor and the converters are loaded, and the server
-// is not draining; load balancers stop sending work on a 503.
+// is not draining; load balancers stop sending work on a 503. Its answer names the usable agent profiles.
 #include "routes.hpp"
 
 #include <folio/version.hpp>
@@ -29,7 +29,18 @@ void add_health_routes(router& routes, server_app& app) {
     for (const auto& [name, converter] : app.converters()) {
       converters.push_back(name);
     }
-    answer->json(Code::Ok, {{"status", "ready"}, {"converters", converters}});
+    // The profiles requests may name, and the agent plugins that need one before they can be used.
+    nlohmann::json agents = nlohmann::json::array();
+    for (const auto& profile : app.agents().entries()) {
+      agents.push_back(profile.name);
+    }
+    nlohmann::json unconfigured = nlohmann::json::object();
+    for (const auto& [plugin, why] : app.agents().unconfigured()) {
+      unconfigured[plugin] = why;
+    }
+    answer->json(
+        Code::Ok,
+        {{"status", "ready"}, {"converters", converters}, {"agents", agents}, {"agents_unconfigured", unconfigured}});
   });
 }
 

@@ -56,6 +56,8 @@ enum class errc {
   plugin_abi_mismatch,
   plugin_duplicate_name,
   plugin_not_found,
+  // a request names an agent profile the server does not offer
+  unknown_agent,
   plugin_error,
   agent_failed,
   prompt_not_understood,
@@ -120,6 +122,7 @@ constexpr std::string_view to_string(errc code) noexcept {
   case errc::plugin_abi_mismatch: return "plugin_abi_mismatch";
   case errc::plugin_duplicate_name: return "plugin_duplicate_name";
   case errc::plugin_not_found: return "plugin_not_found";
+  case errc::unknown_agent: return "unknown_agent";
   case errc::plugin_error: return "plugin_error";
   case errc::agent_failed: return "agent_failed";
   case errc::prompt_not_understood: return "prompt_not_understood";

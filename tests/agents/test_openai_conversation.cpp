@@ -1,10 +1,12 @@
 // The openai agent's parts that need no endpoint: URLs as the HTTP client reads them, key redaction,
 // the conversation's budget (what is condensed, in which words, and that it is the same every time), and the chat
-// client's retries and cancel on an endpoint that refuses connections.
+// client's retries and cancel on an endpoint that refuses connections, the outline's differences, and the memory of the
+// outline a turn left.
 #include "agent_config.hpp"
 #include "chat_client.hpp"
 #include "conversation.hpp"
 #include "https_client.hpp"
+#include "outline_changes.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -172,4 +174,58 @@ TEST_CASE("stops waiting between retries once the task is cancelled") {
   const auto answer = folio_openai::complete_chat(config, {{"model", "m"}}, [&asked] { return ++asked > 1; });
   REQUIRE_FALSE(answer);
   CHECK(answer.error().code == folio::errc::cancelled);
+}
+
+TEST_CASE("tells what changed between two outlines, matching named items by name") {
+  const auto before = json::parse(R"({"sheets": [
+      {"name": "Sales", "position": 1, "used_range": "A1:E4", "charts": [{"name": "Revenue", "kind": "column"}]},
+      {"name": "Notes", "position": 2, "used_range": null, "charts": []}],
+    "named_ranges": []})");
+  const auto after = json::parse(R"({"sheets": [
+      {"name": "Budget", "position": 1, "used_range": "A1:A1", "charts": []},
+      {"name": "Sales", "position": 2, "used_range": "A1:E9", "charts": []}],
+    "named_ranges": [{"name": "Total", "range": "Sales!E9"}]})");
+  const auto lines = folio_openai::outline_changes(before, after);
+  // Keys in order (nlohmann::json keeps them sorted), items in the new outline's order, then what was removed.
+  const std::vector<std::string> expected{
+      R"(added named_ranges[Total]: {"name":"Total","range":"Sales!E9"})",
+      R"(added sheets[Budget]: {"charts":[],"name":"Budget","position":1,"used_range":"A1:A1"})",
+      "removed sheets[Sales].charts[Revenue]",
+      "sheets[Sales].position: 1 → 2",
+      R"(sheets[Sales].used_range: "A1:E4" → "A1:E9")",
+      "removed sheets[Notes]",
+  };
+  CHECK(lines == expected);
+  CHECK(folio_openai::outline_changes(after, after).empty());
+}
+
+TEST_CASE("compares unnamed items by position and bounds the lines it gives") {
+  json before{{"rows", json::array()}};
+  json after{{"rows", json::array()}};
+  for (int row = 0; row < 50; ++row) {
+    before["rows"].push_back(json::array({row, "x"}));
+    after["rows"].push_back(json::array({row, row < 45 ? "y" : "x"}));
+  }
+  after["rows"].push_back(json::array({50, "z"}));
+  const auto lines = folio_openai::outline_changes(before, after, 10);
+  REQUIRE(lines.size() == 11);
+  CHECK(lines[0] == R"(rows[0][1]: "x" → "y")");
+  CHECK(lines[10] == "… and 36 more changes (call outline to see them)");
+}
+
+TEST_CASE("keeps the outline a turn left in the agent's memory, and none before one was saved") {
+  conversation empty;
+  CHECK_FALSE(empty.to_state().memory.contains("outline"));
+  conversation kept;
+  kept.outline = json{{"sheets", json::array({{{"name", "Sales"}}})}};
+  const auto state = kept.to_state();
+  CHECK(conversation::from_state(state).outline == kept.outline);
+}
+
+TEST_CASE("shows whole numbers the office reads back as doubles as whole numbers") {
+  const auto lines = folio_openai::outline_changes(json{{"cells", json::array({120.0, 2.5, "x"})}},
+                                                   json{{"cells", json::array({999.0, 2.75, json{{"value", 7.0}}})}});
+  const std::vector<std::string> expected{"cells[0]: 120 → 999", "cells[1]: 2.5 → 2.75",
+                                          R"(cells[2]: "x" → {"value":7})"};
+  CHECK(lines == expected);
 }

@@ -75,6 +75,7 @@ TEST_CASE("keeps every code under its published name", "[errors]") {
       {errc::plugin_abi_mismatch, "plugin_abi_mismatch"},
       {errc::plugin_duplicate_name, "plugin_duplicate_name"},
       {errc::plugin_not_found, "plugin_not_found"},
+      {errc::unknown_agent, "unknown_agent"},
       {errc::plugin_error, "plugin_error"},
       {errc::agent_failed, "agent_failed"},
       {errc::prompt_not_understood, "prompt_not_understood"},

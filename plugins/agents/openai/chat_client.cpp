@@ -31,19 +31,114 @@ std::string excerpt(std::string_view body) {
   return std::string(body.substr(0, cut)) + "…";
 }
 
-// What the server said went wrong: OpenAI's {"error": {"message": …}}, else the start of the body.
+// What the server said went wrong, in the shapes the servers people run use: OpenAI's and LiteLLM's
+// {"error": {"message": …}}, Ollama's and llama.cpp's {"error": "…"}, vLLM's {"object": "error", "message": …}, and
+// FastAPI's {"detail": "…"} or {"detail": [{"msg": …}]}; else the start of the body.
 std::string server_says(const std::string& body) {
   const auto parsed = json::parse(body, nullptr, false);
-  if (parsed.is_object() && parsed.contains("error")) {
-    const auto& failure = parsed["error"];
-    if (failure.is_object() && failure.contains("message") && failure["message"].is_string()) {
-      return excerpt(failure["message"].get<std::string>());
+  const auto text_of = [](const json& value) -> std::optional<std::string> {
+    if (value.is_string()) {
+      return value.get<std::string>();
     }
-    if (failure.is_string()) {
-      return excerpt(failure.get<std::string>());
+    if (value.is_object() && value.contains("message") && value["message"].is_string()) {
+      return value["message"].get<std::string>();
+    }
+    if (value.is_object() && value.contains("msg") && value["msg"].is_string()) {
+      return value["msg"].get<std::string>();
+    }
+    if (value.is_array() && !value.empty()) {
+      return value[0].is_object() && value[0].contains("msg") && value[0]["msg"].is_string()
+                 ? std::optional<std::string>(value[0]["msg"].get<std::string>())
+                 : std::nullopt;
+    }
+    return std::nullopt;
+  };
+  if (parsed.is_object()) {
+    for (const char* key : {"error", "detail"}) {
+      if (parsed.contains(key)) {
+        if (auto said = text_of(parsed[key])) {
+          return excerpt(*said);
+        }
+      }
+    }
+    if (auto said = text_of(parsed)) {
+      return excerpt(*said);
     }
   }
   return body.empty() ? std::string("(empty body)") : excerpt(body);
+}
+
+// A chat.completion assembled from a stream of chat.completion.chunk events, for servers that stream although the
+// request did not ask them to: content and each tool call's arguments are concatenated by index, the last
+// finish_reason and usage kept. Whatever is not a data line is skipped; none when no chunk parses.
+std::optional<json> assemble_stream(const std::string& body) {
+  json message{{"role", "assistant"}, {"content", nullptr}};
+  json calls = json::array();
+  json answer{{"object", "chat.completion"}};
+  bool any = false;
+  std::istringstream lines(body);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (line.rfind("data:", 0) != 0) {
+      continue;
+    }
+    const auto chunk = json::parse(line.substr(line.size() > 5 && line[5] == ' ' ? 6 : 5), nullptr, false);
+    if (!chunk.is_object()) {
+      continue; // [DONE], or noise
+    }
+    any = true;
+    if (chunk.contains("usage") && chunk["usage"].is_object()) {
+      answer["usage"] = chunk["usage"];
+    }
+    if (!chunk.contains("choices") || !chunk["choices"].is_array() || chunk["choices"].empty() ||
+        !chunk["choices"][0].is_object()) {
+      continue;
+    }
+    const auto& choice = chunk["choices"][0];
+    if (choice.contains("finish_reason") && choice["finish_reason"].is_string()) {
+      answer["finish_reason"] = choice["finish_reason"];
+    }
+    const auto delta = choice.value("delta", json::object());
+    if (delta.contains("content") && delta["content"].is_string()) {
+      const auto so_far = message["content"].is_string() ? message["content"].get<std::string>() : std::string();
+      message["content"] = so_far + delta["content"].get<std::string>();
+    }
+    for (const auto& part : delta.value("tool_calls", json::array())) {
+      if (!part.is_object()) {
+        continue;
+      }
+      const auto index = part.value("index", json(calls.size())).is_number_unsigned() ? part["index"].get<std::size_t>()
+                                                                                      : calls.size();
+      while (calls.size() <= index && calls.size() < 1024) {
+        calls.push_back({{"type", "function"}, {"function", {{"name", ""}, {"arguments", ""}}}});
+      }
+      if (index >= calls.size()) {
+        continue;
+      }
+      auto& call = calls[index];
+      if (part.contains("id") && part["id"].is_string()) {
+        call["id"] = part["id"];
+      }
+      const auto function = part.value("function", json::object());
+      for (const char* key : {"name", "arguments"}) {
+        if (function.contains(key) && function[key].is_string()) {
+          call["function"][key] = call["function"][key].get<std::string>() + function[key].get<std::string>();
+        }
+      }
+    }
+  }
+  if (!any) {
+    return std::nullopt;
+  }
+  if (!calls.empty()) {
+    message["tool_calls"] = calls;
+  }
+  answer["choices"] =
+      json::array({{{"index", 0}, {"message", message}, {"finish_reason", answer.value("finish_reason", json())}}});
+  answer.erase("finish_reason");
+  return answer;
 }
 
 // The wait until an HTTP date in RFC 9110's preferred form, "Sun, 06 Nov 1994 08:49:37 GMT"; none for a date passed.
@@ -134,6 +229,9 @@ bool transient(folio_net::failure_kind kind) {
 
 folio::result<json> parse_answer(const agent_config& config, const folio_net::http_response& response) {
   auto parsed = json::parse(response.body, nullptr, false);
+  if (const auto type = response.header("Content-Type"); type && type->find("text/event-stream") == 0) {
+    parsed = assemble_stream(response.body).value_or(json(json::value_t::discarded));
+  }
   const auto fault = [&](const std::string& what) {
     return folio::fail(folio::errc::agent_response_invalid, "the model endpoint " + config.endpoint.authority() +
                                                                 " answered " + what + ": " + excerpt(response.body));

@@ -80,6 +80,9 @@ conversation conversation::from_state(const folio::agent_state& state) {
     }
     loaded.condensed_turns = state.memory.value("condensed_turns", std::int64_t{0});
     loaded.omitted_turns = state.memory.value("omitted_turns", std::int64_t{0});
+    if (state.memory.contains("outline")) {
+      loaded.outline = state.memory["outline"];
+    }
   }
   return loaded;
 }
@@ -88,6 +91,9 @@ folio::agent_state conversation::to_state() const {
   folio::agent_state state;
   state.conversation = messages;
   state.memory = {{"summary", summary}, {"condensed_turns", condensed_turns}, {"omitted_turns", omitted_turns}};
+  if (!outline.is_null()) {
+    state.memory["outline"] = outline;
+  }
   return state;
 }
 

@@ -28,6 +28,9 @@ struct conversation {
   nlohmann::json summary = nlohmann::json::array();  // one line per condensed turn, oldest first
   std::int64_t condensed_turns = 0;                  // turns ever condensed (numbers the lines)
   std::int64_t omitted_turns = 0;                    // condensed lines later dropped to keep the summary bounded
+  // The document's outline as the last turn left it (state.memory.outline), to tell the next turn what a person
+  // changed meanwhile; null before the first turn saved one.
+  nlohmann::json outline;
 
   static conversation from_state(const folio::agent_state& state);
   [[nodiscard]] folio::agent_state to_state() const;

@@ -5,6 +5,7 @@
 #include "agent_config.hpp"
 #include "chat_client.hpp"
 #include "conversation.hpp"
+#include "outline_changes.hpp"
 
 #include <folio/plugin.hpp>
 
@@ -59,9 +60,7 @@ public:
     auto history = conversation::from_state(input.state);
     std::string prompt = input.prompt;
     if (input.document_changed_externally && !history.messages.empty()) {
-      prompt = "(The document was replaced outside this conversation since the last turn: call outline before "
-               "relying on what earlier turns did.)\n" +
-               prompt;
+      prompt = what_changed(history.outline, services.document()) + "\n" + prompt;
     }
     auto turn = json::array({{{"role", "user"}, {"content", prompt}}});
     history.fit(input.format, turn, config_.context_budget_tokens);
@@ -72,6 +71,7 @@ public:
       request["temperature"] = *config_.temperature;
     }
     std::int64_t tokens = 0;
+    int progress = 0;
     for (int round = 0;; ++round) {
       if (cancelled()) {
         return folio::fail(folio::errc::cancelled, "the task was cancelled");
@@ -88,7 +88,13 @@ public:
         return answer.error();
       }
       tokens += tokens_used(request, answer.value());
-      auto message = assistant_message(answer.value()["choices"][0]["message"]);
+      const auto& choice = answer.value()["choices"][0];
+      if (choice.value("finish_reason", json()) == "content_filter") {
+        return folio::fail(folio::errc::agent_request_rejected,
+                           "the model endpoint " + config_.endpoint.authority() +
+                               " withheld its answer (finish_reason content_filter)");
+      }
+      auto message = assistant_message(choice["message"], input.turn_index, round);
       if (!message) {
         return message.error();
       }
@@ -110,10 +116,17 @@ public:
           return reply.error();
         }
         turn.push_back({{"role", "tool"}, {"tool_call_id", call["id"]}, {"content", reply.value()}});
+        // Every tool call shows on the task: an eighth of what is left, at least 2 (so the task's overall
+        // progress moves too), short of 100 until the turn is saved.
+        progress = std::min(95, progress + std::max(2, (95 - progress) / 8));
+        services.report_progress(progress);
       }
-      services.report_progress(std::min(95, (round + 1) * 100 / (config_.max_tool_rounds + 1)));
     }
 
+    // Remembered so that the next turn can be told what a person changed in between.
+    if (auto left = services.document().outline(); left) {
+      history.outline = std::move(left).value();
+    }
     folio::turn_output output;
     output.summary =
         turn.back().value("content", json()).is_string() ? turn.back()["content"].get<std::string>() : std::string();
@@ -126,6 +139,30 @@ public:
   }
 
 private:
+  // The note before a prompt when the document was replaced since the last turn: the outline's differences from the
+  // one that turn left, or, without one to compare, the advice to read the outline.
+  static std::string what_changed(const json& remembered, folio::editor& document) {
+    std::string stale = "(The document was replaced outside this conversation since the last turn: call "
+                        "outline before relying on what earlier turns did.)";
+    if (remembered.is_null()) {
+      return stale;
+    }
+    auto now = document.outline();
+    if (!now) {
+      return stale;
+    }
+    const auto changes = outline_changes(remembered, now.value());
+    if (changes.empty()) {
+      return "(The document was replaced outside this conversation since the last turn; its outline is unchanged.)";
+    }
+    std::string note = "(Since the last turn a person changed the document outside this conversation. The outline's "
+                       "differences:";
+    for (const auto& line : changes) {
+      note += "\n- " + line;
+    }
+    return note + ")";
+  }
+
   // usage.prompt_tokens + usage.completion_tokens; a server that reports no usage is charged the estimate of what
   // was sent and answered.
   static std::int64_t tokens_used(const json& request, const json& answer) {
@@ -146,9 +183,11 @@ private:
                                      estimate_tokens(answer["choices"][0]["message"]));
   }
 
-  // The model's message as it is kept and sent back: role, content, and tool_calls when it made any, each checked
-  // to have an id and a function name.
-  folio::result<json> assistant_message(const json& message) const {
+  // The model's message as it is kept and sent back: role, content, and tool_calls when it made any, each with a
+  // function name. Calls are kept in the form every server accepts back: an id (made up from the turn, the round and
+  // the call's place when the server gave none, as Ollama does), type "function", and arguments as a JSON string
+  // (Ollama sends an object).
+  folio::result<json> assistant_message(const json& message, int turn_index, int round) const {
     json kept{{"role", "assistant"}, {"content", message.contains("content") ? message["content"] : json()}};
     if (!kept["content"].is_null() && !kept["content"].is_string()) {
       return invalid_answer("content that is neither text nor null");
@@ -158,15 +197,28 @@ private:
       if (!calls.is_array()) {
         return invalid_answer("tool_calls that is not an array");
       }
+      json normalised = json::array();
       for (const auto& call : calls) {
-        if (!call.is_object() || !call.contains("id") || !call["id"].is_string() || !call.contains("function") ||
-            !call["function"].is_object() || !call["function"].contains("name") ||
-            !call["function"]["name"].is_string()) {
-          return invalid_answer("a tool call without an id or a function name: " + shorten(call.dump(), 200));
+        if (!call.is_object() || !call.contains("function") || !call["function"].is_object() ||
+            !call["function"].contains("name") || !call["function"]["name"].is_string() ||
+            (call.contains("id") && !call["id"].is_string() && !call["id"].is_null())) {
+          return invalid_answer("a tool call without a function name: " + shorten(call.dump(), 200));
         }
+        const bool has_id = call.contains("id") && call["id"].is_string() && !call["id"].get<std::string>().empty();
+        const auto id = has_id ? call["id"].get<std::string>()
+                               : "call_t" + std::to_string(turn_index) + "_r" + std::to_string(round) + "_" +
+                                     std::to_string(normalised.size());
+        const auto arguments = call["function"].value("arguments", json());
+        normalised.push_back({{"id", id},
+                              {"type", "function"},
+                              {"function",
+                               {{"name", call["function"]["name"]},
+                                {"arguments", arguments.is_string() ? arguments
+                                              : arguments.is_null() ? json("{}")
+                                                                    : json(arguments.dump())}}}});
       }
-      if (!calls.empty()) {
-        kept["tool_calls"] = calls;
+      if (!normalised.empty()) {
+        kept["tool_calls"] = std::move(normalised);
       }
     }
     return kept;
@@ -179,19 +231,15 @@ private:
 
   // The tool's answer as the model reads it. Mistakes the model can correct (an unknown tool, arguments that are
   // not JSON or break the schema) are answered to it; anything else (the office lost, a cancel) ends the turn.
+  // The call is as assistant_message keeps it: its arguments are a string.
   folio::result<std::string> execute(folio::editor& document, const json& call) const {
     const auto& function = call["function"];
     const auto name = function["name"].get<std::string>();
-    json arguments = json::object();
-    if (function.contains("arguments") && function["arguments"].is_string()) {
-      const auto& text = function["arguments"].get_ref<const std::string&>();
-      arguments = text.empty() ? json::object() : json::parse(text, nullptr, false);
-      if (arguments.is_discarded()) {
-        return reply(tool_error(folio::errc::tool_arguments_invalid,
-                                "the arguments of " + name + " are not valid JSON: " + shorten(text, 200)));
-      }
-    } else if (function.contains("arguments")) {
-      arguments = function["arguments"];
+    const auto& text = function["arguments"].get_ref<const std::string&>();
+    const auto arguments = text.empty() ? json::object() : json::parse(text, nullptr, false);
+    if (arguments.is_discarded()) {
+      return reply(tool_error(folio::errc::tool_arguments_invalid,
+                              "the arguments of " + name + " are not valid JSON: " + shorten(text, 200)));
     }
     auto done = name == outline_tool ? document.outline() : document.call_tool(name, arguments);
     if (done) {
