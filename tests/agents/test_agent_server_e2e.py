@@ -307,6 +307,11 @@ class ProfileTests(unittest.TestCase):
         self.assertTrue(any("Built the Q3 sales report" in content for content in contents), contents)
         self.assertEqual(sent[-1], {"role": "user", "content": "Now add a forecast tab for FY26"})
         self.assert_no_key(first, second)
+        # Nor anywhere the server keeps anything: the database (agent states, task errors) and the blobs.
+        for folder, _, files in os.walk(self.server.data_dir):
+            for name in files:
+                with open(os.path.join(folder, name), "rb") as kept:
+                    self.assertNotIn(API_KEY.encode(), kept.read(), os.path.join(folder, name))
 
     def test_a_refused_key_fails_the_task_with_agent_unauthorized_and_the_key_is_nowhere(self):
         self.endpoint.script([{"status": 401, "json": {"error": {
