@@ -1,6 +1,7 @@
 #include "office_pool.hpp"
 
 #include "office_document.hpp"
+#include "process_table.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -16,8 +17,8 @@
 #include <com/sun/star/uno/XComponentContext.hpp>
 #include <cppuhelper/bootstrap.hxx>
 #include <csignal>
-#include <cstdio>
 #include <deque>
+#include <fstream>
 #include <rtl/bootstrap.hxx>
 #include <sstream>
 #include <string_view>
@@ -29,8 +30,22 @@ extern char** environ; // NOLINT: POSIX declares it nowhere
 namespace folio_libreoffice {
 
 struct office_pool::office {
-  pid_t pid = -1;    // oosplash (which runs soffice.bin), leader of the office's own process group
+  office() = default;
+  office(const office&) = delete;
+  office& operator=(const office&) = delete;
+  ~office() {
+    if (lifeline >= 0) {
+      ::close(lifeline);
+    }
+  }
+
+  pid_t pid = -1;    // folio-office-guard (which runs oosplash, which runs soffice.bin), leader of the office's group
   pid_t worker = -1; // soffice.bin, which holds the documents and so nearly all of the memory
+  // The write end of the guard's lifeline: closed by the kernel when this process ends, however it ends, and then
+  // the guard kills the office (office_guard.cpp).
+  int lifeline = -1;
+  // soffice.bin runs in a network namespace of its own.
+  bool network_isolated = false;
   std::string pipe_name;
   std::filesystem::path profile;
   css::uno::Reference<css::frame::XDesktop2> desktop;
@@ -46,6 +61,11 @@ struct office_pool::office {
 namespace {
 
 using namespace std::chrono_literals;
+
+// What office_guard.cpp and the pool agree on: the lifeline's descriptor in the guard, and its exit code when the
+// system refuses the network namespace that network_isolation "required" asks for.
+constexpr int guard_lifeline = 3;
+constexpr int guard_isolation_refused = 121;
 
 // One client-side UNO runtime per host process. It needs the office's type libraries (to marshal calls) and its
 // services (pipe connector, urp bridge, URL resolver); bootstrap variables set here take precedence over any rc file,
@@ -75,50 +95,47 @@ void kill_group(pid_t pid) {
   ::kill(-pid, SIGKILL);
 }
 
-std::string read_small_file(const std::filesystem::path& path) {
-  std::string text;
-  if (FILE* file = std::fopen(path.c_str(), "re")) {
-    char buffer[512];
-    std::size_t read = 0;
-    while ((read = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
-      text.append(buffer, read);
-    }
-    std::fclose(file);
-  }
-  return text;
-}
-
-// The other member of the office's process group: oosplash starts soffice.bin from one of its threads, so the
-// leader's own children list does not show it; /proc/PID/stat's process group field does.
-pid_t group_member(pid_t leader) {
-  std::error_code ignored;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
-    const auto name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos || std::stol(name) == leader) {
-      continue;
-    }
-    const auto stat = read_small_file(entry.path() / "stat");
-    // "pid (comm) state ppid pgrp ...": the command may hold spaces and parentheses, so fields count from the last ')'.
-    const auto end_of_command = stat.rfind(')');
-    if (end_of_command == std::string::npos) {
-      continue;
-    }
-    std::istringstream fields(stat.substr(end_of_command + 1));
-    std::string state;
-    long parent = 0;
-    long group = 0;
-    if (fields >> state >> parent >> group && group == leader) {
-      return static_cast<pid_t>(std::stol(name));
+// soffice.bin in the office's process group: oosplash starts it from one of its threads, so no children list shows
+// it; /proc/PID/stat's process group field does.
+pid_t office_worker(pid_t leader) {
+  for (const auto& member : processes_in_group(leader)) {
+    if (member.command == "soffice.bin" && member.state != 'Z') {
+      return member.pid;
     }
   }
   return -1;
 }
 
+// Whether a process's network namespace is another than this one's.
+bool in_another_network(pid_t pid) {
+  std::error_code failure;
+  const auto theirs = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/net", failure);
+  const auto ours = std::filesystem::read_symlink("/proc/self/ns/net", failure);
+  return !failure && theirs != ours;
+}
+
+// The profile's settings, written before the office first starts with it: documents' links to content elsewhere
+// (images, media, templates by URL) are not followed (the referer check refuses every link a document makes, as no
+// location is trusted), links are never updated on load, and macros never run. Each setting stands on its own:
+// the network namespace is the other layer.
+constexpr std::string_view refusing_settings =
+    R"(<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="BlockUntrustedRefererLinks" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="MacroSecurityLevel" oor:op="fuse"><value>3</value></prop></item>
+<item oor:path="/org.openoffice.Office.Common/Security/Scripting"><prop oor:name="DisableMacrosExecution" oor:op="fuse"><value>true</value></prop></item>
+<item oor:path="/org.openoffice.Office.Writer/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Content/Update"><prop oor:name="Link" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>1</value></prop></item>
+</oor:items>
+)";
+
 std::uint64_t resident_bytes(pid_t pid) {
   if (pid <= 0) {
     return 0;
   }
-  std::istringstream statm(read_small_file("/proc/" + std::to_string(pid) + "/statm"));
+  std::istringstream statm(read_proc_file("/proc/" + std::to_string(pid) + "/statm"));
   std::uint64_t size = 0;
   std::uint64_t resident = 0;
   if (!(statm >> size >> resident)) {
@@ -249,6 +266,10 @@ folio::result<std::unique_ptr<office_pool::office>> office_pool::launch() const 
   const auto temporary = process->profile / "tmp";
   std::error_code made_error;
   std::filesystem::create_directory(temporary, made_error);
+  if (options_.block_external_content) {
+    std::filesystem::create_directory(process->profile / "user", made_error);
+    std::ofstream(process->profile / "user" / "registrymodifications.xcu") << refusing_settings;
+  }
   std::vector<std::string> environment{"TMPDIR=" + temporary.string()};
   for (char** variable = environ; *variable != nullptr; ++variable) {
     if (!std::string_view(*variable).starts_with("TMPDIR=")) {
@@ -262,7 +283,11 @@ folio::result<std::unique_ptr<office_pool::office>> office_pool::launch() const 
   }
   envp.push_back(nullptr);
 
-  std::vector<std::string> arguments{(options_.program_dir / "soffice").string(),
+  std::vector<std::string> arguments{options_.guard.string(),
+                                     options_.network_isolation,
+                                     profile,
+                                     "--",
+                                     (options_.program_dir / "soffice").string(),
                                      "--headless",
                                      "--invisible",
                                      "--nologo",
@@ -278,8 +303,19 @@ folio::result<std::unique_ptr<office_pool::office>> office_pool::launch() const 
   }
   argv.push_back(nullptr);
 
+  // The lifeline: the guard reads it as descriptor 3; only this process holds the write end (close-on-exec keeps it
+  // from every other program this process starts).
+  int lifeline[2] = {-1, -1};
+  if (::pipe2(lifeline, O_CLOEXEC) != 0) {
+    std::filesystem::remove_all(process->profile);
+    return folio::fail(folio::errc::converter_crashed,
+                       "cannot make the office's lifeline: " + std::system_category().message(errno));
+  }
+  process->lifeline = lifeline[1];
+
   // posix_spawn rather than fork: the host is multi-threaded. setsid gives the office its own process group, so
-  // oosplash, soffice.bin and whatever they start die together; the host's blocked signals must not be inherited.
+  // the guard, oosplash, soffice.bin and whatever they start die together; the host's blocked signals must not be
+  // inherited.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes, static_cast<short>(POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK));
@@ -291,9 +327,11 @@ folio::result<std::unique_ptr<office_pool::office>> office_pool::launch() const 
   posix_spawn_file_actions_addopen(&files, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&files, lifeline[0], guard_lifeline);
   const int spawned = ::posix_spawn(&process->pid, argv.front(), &files, &attributes, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attributes);
+  ::close(lifeline[0]);
   if (spawned != 0) {
     std::filesystem::remove_all(process->profile);
     return folio::fail(folio::errc::converter_crashed,
@@ -312,12 +350,20 @@ folio::result<void> office_pool::connect(office& process, steady_clock::time_poi
                                                                       css::uno::UNO_QUERY_THROW);
         process.desktop = css::frame::Desktop::create(remote);
         // soffice.bin answers on the pipe, so it exists by now.
-        process.worker = group_member(process.pid);
+        process.worker = office_worker(process.pid);
+        process.network_isolated = process.worker > 0 && in_another_network(process.worker);
         return folio::success();
       } catch (const css::connection::NoConnectException&) {
         // The office has not opened its pipe yet: it takes a few seconds, more on a first start with a new profile.
       }
       if (has_exited(process.pid)) {
+        siginfo_t ended{};
+        ::waitid(P_PID, static_cast<id_t>(process.pid), &ended, WEXITED | WNOHANG | WNOWAIT);
+        if (ended.si_code == CLD_EXITED && ended.si_status == guard_isolation_refused) {
+          return folio::fail(folio::errc::converter_crashed,
+                             "the office could not be started without network access (the system refused a network "
+                             "namespace); set the libreoffice plugin's network_isolation to \"auto\" or \"off\"");
+        }
         return folio::fail(folio::errc::converter_crashed, "soffice exited during start-up");
       }
       if (steady_clock::now() >= until || stopping_) {
@@ -509,6 +555,7 @@ pool_stats office_pool::stats() {
     counted.starting += (slot.state == slot_state::starting ? 1U : 0U) + (slot.worn_out && !slot.successor ? 1U : 0U);
     if (slot.state == slot_state::idle || slot.state == slot_state::busy) {
       counted.rss_bytes += slot.rss_bytes;
+      counted.network_isolated += slot.process->network_isolated ? 1U : 0U;
       counted.pids.push_back(slot.process->worker);
       counted.kept += slot.process->kept.size();
     }

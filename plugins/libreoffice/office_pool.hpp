@@ -43,6 +43,14 @@ struct pool_options {
   std::uint64_t max_rss_bytes = std::uint64_t{1024} << 20U; // resident memory above which an office is recycled
   std::size_t queue_limit = 4;                              // callers that may wait for a free office
   std::chrono::milliseconds stop_grace{5'000};              // how long a recycled office may take to exit when asked
+  // folio-office-guard (office_guard.cpp), which starts each office cut off from the network and kills it when the
+  // host ends; and whether that cut is "required" (an office the system cannot isolate does not start), "auto" or
+  // "off".
+  std::filesystem::path guard;
+  std::string network_isolation = "auto";
+  // The office's own refusal of content a document links to (images, media, templates from URLs), set in each
+  // office's profile; a second layer beside the network namespace, off only to test that one alone.
+  bool block_external_content = true;
 };
 
 // What the pool is doing, for readiness and metrics. Counters run from the pool's start.
@@ -53,15 +61,16 @@ struct pool_stats {
   std::size_t starting = 0; // being (or about to be) started: replacements of dead offices, successors of worn-out ones
   std::size_t queued = 0;   // callers waiting for a free office
   std::uint64_t jobs_done = 0;
-  std::uint64_t recycled = 0;    // offices replaced by a warm successor after max_jobs or above max_rss_bytes
-  std::uint64_t crashes = 0;     // offices that died or whose bridge broke
-  std::uint64_t timeouts = 0;    // offices killed because a job overran its deadline
-  std::uint64_t rejected = 0;    // callers refused with queue_full
-  std::uint64_t rss_bytes = 0;   // the serving offices' resident memory, as measured after their last job
-  std::size_t kept = 0;          // documents parked in the serving offices
-  std::uint64_t kept_hits = 0;   // documents opened by taking a parked one instead of loading bytes
-  std::uint64_t kept_misses = 0; // documents loaded from bytes because no free office had them parked
-  std::vector<pid_t> pids;       // the serving offices' soffice.bin processes
+  std::uint64_t recycled = 0;       // offices replaced by a warm successor after max_jobs or above max_rss_bytes
+  std::uint64_t crashes = 0;        // offices that died or whose bridge broke
+  std::uint64_t timeouts = 0;       // offices killed because a job overran its deadline
+  std::uint64_t rejected = 0;       // callers refused with queue_full
+  std::uint64_t rss_bytes = 0;      // the serving offices' resident memory, as measured after their last job
+  std::size_t kept = 0;             // documents parked in the serving offices
+  std::uint64_t kept_hits = 0;      // documents opened by taking a parked one instead of loading bytes
+  std::uint64_t kept_misses = 0;    // documents loaded from bytes because no free office had them parked
+  std::vector<pid_t> pids;          // the serving offices' soffice.bin processes
+  std::size_t network_isolated = 0; // serving offices in a network namespace of their own
 };
 
 // What a job reports besides its result: whether the office stopped answering mid-job (a UNO DisposedException or

@@ -2,8 +2,10 @@
 // working on one pool of warm soffice processes (see office_pool.hpp). Config of either kind: the pool's keys
 // {"processes": N (default: one per core), "max_jobs": jobs before an office is recycled (default 200),
 // "max_rss_mb": resident memory above which an office is recycled (default 1024), "queue_limit": callers that may
-// wait for a free office (default 4 per process)} plus the kind's own keys. Objects given the same pool keys share one
-// pool, so a server's converter and editors do not start an office each.
+// wait for a free office (default 4 per process), "network_isolation": "auto" (default), "required" or "off" (each
+// office in a network namespace without interfaces, office_guard.cpp), "block_external_content": true (default; false
+// turns off the office's own refusal of linked content, to test the namespace alone)} plus the kind's own keys. Objects
+// given the same pool keys share one pool, so a server's converter and editors do not start an office each.
 //
 // Besides the two plugin symbols, the library exports folio_libreoffice_pool_stats: given the config an object was
 // made with, the JSON counters of its pool (null when no such pool is running), for a host's readiness and metrics.
@@ -14,6 +16,7 @@
 #include <folio/plugin.hpp>
 
 #include <algorithm>
+#include <boost/dll/runtime_symbol_info.hpp>
 #include <map>
 #include <mutex>
 #include <string>
@@ -52,6 +55,19 @@ folio::result<pool_options> read_pool_options(const nlohmann::json& config) {
     }
   }
   pool_options options;
+  const auto isolation = config.value("network_isolation", nlohmann::json("auto"));
+  if (isolation != "auto" && isolation != "required" && isolation != "off") {
+    return folio::fail(folio::errc::invalid_argument, "'network_isolation' is \"auto\", \"required\" or \"off\"",
+                       "network_isolation");
+  }
+  options.network_isolation = isolation.get<std::string>();
+  if (config.contains("block_external_content") && !config["block_external_content"].is_boolean()) {
+    return folio::fail(folio::errc::invalid_argument, "'block_external_content' is true or false",
+                       "block_external_content");
+  }
+  options.block_external_content = config.value("block_external_content", true);
+  // The guard is built beside this library (plugins/libreoffice/CMakeLists.txt).
+  options.guard = boost::dll::this_line_location().parent_path() / "folio-office-guard";
   options.program_dir = FOLIO_LIBREOFFICE_PROGRAM_DIR;
   options.processes = processes;
   options.max_jobs = max_jobs;
@@ -60,10 +76,11 @@ folio::result<pool_options> read_pool_options(const nlohmann::json& config) {
   return options;
 }
 
-using pool_key = std::tuple<std::size_t, std::size_t, std::uint64_t, std::size_t>;
+using pool_key = std::tuple<std::size_t, std::size_t, std::uint64_t, std::size_t, std::string, bool>;
 
 pool_key key_of(const pool_options& options) {
-  return {options.processes, options.max_jobs, options.max_rss_bytes, options.queue_limit};
+  return {options.processes,   options.max_jobs,          options.max_rss_bytes,
+          options.queue_limit, options.network_isolation, options.block_external_content};
 }
 
 std::mutex pools_mutex;
@@ -127,11 +144,22 @@ nlohmann::json pool_stats_of(const nlohmann::json& config) noexcept {
       return nullptr;
     }
     const auto counted = pool->stats();
-    return {{"processes", counted.processes}, {"ready", counted.ready},         {"busy", counted.busy},
-            {"starting", counted.starting},   {"queued", counted.queued},       {"jobs_done", counted.jobs_done},
-            {"recycled", counted.recycled},   {"crashes", counted.crashes},     {"timeouts", counted.timeouts},
-            {"rejected", counted.rejected},   {"rss_bytes", counted.rss_bytes}, {"pids", counted.pids},
-            {"kept", counted.kept},           {"kept_hits", counted.kept_hits}, {"kept_misses", counted.kept_misses}};
+    return {{"processes", counted.processes},
+            {"ready", counted.ready},
+            {"busy", counted.busy},
+            {"starting", counted.starting},
+            {"queued", counted.queued},
+            {"jobs_done", counted.jobs_done},
+            {"recycled", counted.recycled},
+            {"crashes", counted.crashes},
+            {"timeouts", counted.timeouts},
+            {"rejected", counted.rejected},
+            {"rss_bytes", counted.rss_bytes},
+            {"pids", counted.pids},
+            {"kept", counted.kept},
+            {"kept_hits", counted.kept_hits},
+            {"kept_misses", counted.kept_misses},
+            {"network_isolated", counted.network_isolated}};
   } catch (...) {
     // Nothing may cross the library boundary as an exception; a host reads null as "no counters".
     return nullptr;

@@ -63,35 +63,18 @@ class Server:
             lines.put(line)
 
     def stop(self, sig=signal.SIGTERM):
-        """A server killed with SIGKILL cannot stop its LibreOffice processes (each leads a process group of its own):
-        they are killed after it, as the operator's supervisor would."""
+        """Ends the server with `sig`. Its offices go with it even on SIGKILL: each office's guard sees the server's
+        end (test_office_isolation_e2e.py checks that); nothing here cleans up after it."""
         if self.process and self.process.poll() is None:
-            offices = self._children()
             self.process.send_signal(sig)
             self.process.wait(timeout=120)
-            if sig == signal.SIGKILL:
-                for office in offices:
-                    try:
-                        os.killpg(office, signal.SIGKILL)
-                    except OSError:
-                        pass
         if self.process:
             self.process.stdout.close()
         self.process = None
 
-    def _children(self):
-        found = []
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                found.append(int(entry))
-        return found
+    def children(self):
+        """The pids of the server's own child processes (its offices' guards)."""
+        return [pid for pid, _, parent, _ in processes() if parent == self.process.pid]
 
     def remove(self):
         self.stop()
@@ -128,6 +111,21 @@ class Server:
         status, _, raw = self.request("GET", "/metrics", key=False)
         assert status == 200, status
         return parse_metrics(raw.decode())
+
+
+def processes():
+    """(pid, state, parent pid, process group) of every process, from /proc/PID/stat (fields after the last ')')."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found.append((int(entry), fields[0], int(fields[1]), int(fields[2])))
+    return found
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
