@@ -108,7 +108,8 @@ private:
   bool timed_out_ = false;
 };
 
-http_result<tcp::resolver::results_type> resolve(exchange& call, const url& to, steady::time_point deadline) {
+// The host's addresses that may be connected to: all of them, or those client_options::allowed_addresses allows.
+http_result<std::vector<tcp::endpoint>> resolve(exchange& call, const url& to, steady::time_point deadline) {
   tcp::resolver resolver(call.io());
   tcp::resolver::results_type endpoints;
   const auto failed = call.wait_for(
@@ -123,11 +124,26 @@ http_result<tcp::resolver::results_type> resolve(exchange& call, const url& to, 
   if (failed) {
     return call.failure(failure_kind::resolve_failed, "resolving " + to.host, failed);
   }
-  return endpoints;
+  std::vector<tcp::endpoint> allowed;
+  std::string refused;
+  for (const auto& entry : endpoints) {
+    const auto& policy = call.options().allowed_addresses;
+    const auto why = policy ? policy->refuses(entry.endpoint().address().to_string()) : std::nullopt;
+    if (why) {
+      refused = *why;
+    } else {
+      allowed.push_back(entry.endpoint());
+    }
+  }
+  if (allowed.empty()) {
+    return http_failure{failure_kind::address_refused,
+                        "refused to connect to " + to.host + ": " + (refused.empty() ? "no address" : refused)};
+  }
+  return allowed;
 }
 
 http_result<void> connect(exchange& call, tcp::socket& socket, const url& to,
-                          const tcp::resolver::results_type& endpoints, steady::time_point deadline) {
+                          const std::vector<tcp::endpoint>& endpoints, steady::time_point deadline) {
   const auto failed = call.wait_for(
       [&](const std::function<void(error_code)>& done) {
         asio::async_connect(socket, endpoints, [done](error_code outcome, const tcp::endpoint&) { done(outcome); });
@@ -205,7 +221,7 @@ http_result<http_response> request_response(exchange& call, Stream& stream, tcp:
 }
 
 http_result<http_response> send_plain(exchange& call, const http_request& request,
-                                      const tcp::resolver::results_type& endpoints, steady::time_point deadline) {
+                                      const std::vector<tcp::endpoint>& endpoints, steady::time_point deadline) {
   tcp::socket socket(call.io());
   if (auto connected = connect(call, socket, request.to, endpoints, deadline); !connected) {
     return connected.error();
@@ -214,7 +230,7 @@ http_result<http_response> send_plain(exchange& call, const http_request& reques
 }
 
 http_result<http_response> send_tls(exchange& call, const http_request& request,
-                                    const tcp::resolver::results_type& endpoints, steady::time_point deadline) {
+                                    const std::vector<tcp::endpoint>& endpoints, steady::time_point deadline) {
   asio::ssl::context context(asio::ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
   context.set_verify_mode(asio::ssl::verify_peer);
@@ -340,6 +356,7 @@ std::string_view to_string(failure_kind kind) noexcept {
   case failure_kind::tls_failed: return "tls_failed";
   case failure_kind::timeout: return "timeout";
   case failure_kind::io_failed: return "io_failed";
+  case failure_kind::address_refused: return "address_refused";
   case failure_kind::cancelled: return "cancelled";
   case failure_kind::invalid_request: return "invalid_request";
   }

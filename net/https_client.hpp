@@ -3,6 +3,8 @@
 // https_client.cpp, so including this header costs nothing. Every exchange opens its own connection.
 #pragma once
 
+#include "address_policy.hpp"
+
 #include <boost/outcome/result.hpp>
 #include <chrono>
 #include <cstddef>
@@ -65,17 +67,21 @@ struct client_options {
   bool read_body = true;
   std::size_t max_response_bytes = std::size_t{32} << 20U;
   std::string user_agent = "folio";
+  // When set, only addresses it does not refuse are connected to: the host's resolved addresses are checked just
+  // before the connection, and a host all of whose addresses are refused fails with address_refused.
+  std::optional<address_policy> allowed_addresses;
 };
 
 // Why no response came back. Every kind but `cancelled` carries a message saying what happened at which step.
 enum class failure_kind {
-  resolve_failed, // the host name did not resolve
-  connect_failed, // no TCP connection (refused, unreachable)
-  tls_failed,     // handshake refused, including a certificate that does not verify for the host
-  timeout,        // connect_timeout or request_timeout passed
-  io_failed,      // the connection broke while sending or reading, or the response was not HTTP
-  cancelled,      // the caller's stop predicate turned true
-  invalid_request // a CA file that cannot be read, a host that cannot be sent as SNI
+  resolve_failed,  // the host name did not resolve
+  connect_failed,  // no TCP connection (refused, unreachable)
+  tls_failed,      // handshake refused, including a certificate that does not verify for the host
+  timeout,         // connect_timeout or request_timeout passed
+  io_failed,       // the connection broke while sending or reading, or the response was not HTTP
+  address_refused, // every address the host resolved to is one client_options::allowed_addresses refuses
+  cancelled,       // the caller's stop predicate turned true
+  invalid_request  // a CA file that cannot be read, a host that cannot be sent as SNI
 };
 
 std::string_view to_string(failure_kind kind) noexcept;

@@ -90,6 +90,8 @@ public:
   // Answers of read routes kept for callers asking again; the router uses it for routes added with add_read().
   [[nodiscard]] answer_cache& answers() { return answers_; }
 
+  // Where webhooks may be delivered: special-purpose addresses refused but for webhook_allow_networks.
+  [[nodiscard]] folio_net::address_policy webhook_addresses() const;
   // Absolute URL of a target ("/path?query") under the public base URL.
   [[nodiscard]] std::string public_url(std::string_view target) const;
   // Signed, 24 h, GET links: a stored blob under a download name, and a run's page.

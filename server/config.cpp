@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "address_policy.hpp"
+
 #include <folio/time_format.hpp>
 
 #include <algorithm>
@@ -137,6 +139,18 @@ const std::vector<option>& options() {
        duration_field(&server_config::webhook_timeout, "webhook_timeout")},
       {"webhook_ca_file", "PEM certificates trusted for https webhook endpoints besides the system's",
        text_field(&server_config::webhook_ca_file)},
+      {"webhook_allow_networks",
+       "networks webhooks may reach although loopback, private or link-local, which are refused otherwise: CIDRs "
+       "separated by commas (none)",
+       [](server_config& config, std::string_view text) -> folio::result<void> {
+         std::string why;
+         if (!folio_net::address_policy::make(text, why)) {
+           return folio::fail(folio::errc::invalid_argument, "webhook_allow_networks: " + why,
+                              "webhook_allow_networks");
+         }
+         config.webhook_allow_networks = std::string(text);
+         return folio::success();
+       }},
   };
   return table;
 }

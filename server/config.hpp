@@ -58,6 +58,9 @@ struct server_config {
   std::size_t webhook_attempts = 8;
   folio::duration webhook_timeout = std::chrono::seconds{10};
   std::filesystem::path webhook_ca_file;
+  // Networks webhooks may be sent to although they are special-purpose (loopback, private, link-local …), which are
+  // refused otherwise: CIDRs separated by commas ("10.20.0.0/16,127.0.0.1").
+  std::string webhook_allow_networks;
 
   // The base URL links start with: public_url, or http://LISTEN.
   [[nodiscard]] std::string base_url() const;

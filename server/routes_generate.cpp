@@ -2,6 +2,7 @@
 // async, with idempotency keys. A sync call never holds an I/O thread: the handler subscribes to the task's changes
 // and returns; the answer is sent from a background thread when the task ends, or as a 202 when the server's sync
 // limit passes first (or the server drains).
+#include "address_policy.hpp"
 #include "dto.hpp"
 #include "routes.hpp"
 
@@ -236,6 +237,19 @@ void generate(server_app& app, folio::document_format format, const request_cont
   if (!read) {
     answer->error(read.error());
     return;
+  }
+  // A webhook to an address it may never reach is refused now; one named by host is checked on the addresses the
+  // name resolves to at each delivery.
+  if (const auto& hook = read.value().submission.webhook_url; !hook.empty()) {
+    if (auto endpoint = folio::parse_webhook_url(hook);
+        endpoint && folio_net::address_policy::is_address(endpoint.value().host)) {
+      if (auto why = app.webhook_addresses().refuses(endpoint.value().host)) {
+        answer->error(folio::error{
+            folio::errc::invalid_argument,
+            "webhook_url: " + *why + "; webhooks go there only if webhook_allow_networks names it", "webhook_url"});
+        return;
+      }
+    }
   }
   // An agent the server does not offer is the caller's mistake, answered now rather than as a failed task.
   if (const auto& agent = read.value().submission.agent; !agent.empty()) {

@@ -4,7 +4,10 @@
 
 namespace folio_server {
 
-webhook_sender::webhook_sender(std::chrono::milliseconds timeout, std::string ca_file) {
+webhook_sender::webhook_sender(std::chrono::milliseconds timeout, std::string ca_file,
+                               folio_net::address_policy addresses) {
+  // Redirects are never followed: a 3xx is the receiver's answer like any other status.
+  options_.allowed_addresses = std::move(addresses);
   options_.connect_timeout = timeout;
   options_.request_timeout = timeout;
   options_.total_timeout = timeout;

@@ -24,8 +24,8 @@ struct post_outcome {
 class webhook_sender {
 public:
   // `timeout`: the whole attempt, name resolution to the answer's status. `ca_file`: certificates trusted for https
-  // endpoints besides the system's (a private CA); empty for none.
-  webhook_sender(std::chrono::milliseconds timeout, std::string ca_file);
+  // endpoints besides the system's (a private CA); empty for none. `addresses`: where a POST may connect to.
+  webhook_sender(std::chrono::milliseconds timeout, std::string ca_file, folio_net::address_policy addresses);
 
   [[nodiscard]] post_outcome post(const folio::webhook_endpoint& endpoint,
                                   const std::vector<std::pair<std::string, std::string>>& headers,

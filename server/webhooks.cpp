@@ -20,7 +20,7 @@ constexpr std::chrono::seconds claim_margin{30};
 webhook_dispatcher::webhook_dispatcher(server_app& app, metrics_registry& metrics, webhook_settings settings,
                                        std::ostream& log)
     : app_(app), metrics_(metrics), settings_(std::move(settings)), log_(log),
-      sender_(settings_.timeout, settings_.ca_file) {}
+      sender_(settings_.timeout, settings_.ca_file, settings_.addresses) {}
 
 webhook_dispatcher::~webhook_dispatcher() {
   stop();

@@ -34,6 +34,8 @@ struct webhook_settings {
   // How often the outbox is looked at when no task ends meanwhile (retries come due by time).
   std::chrono::milliseconds poll_interval{std::chrono::seconds{1}};
   std::string ca_file;
+  // Where deliveries may go (address_policy.hpp): checked on the addresses the endpoint's host resolves to.
+  folio_net::address_policy addresses;
 };
 
 class webhook_dispatcher {

@@ -416,24 +416,12 @@ class StartupTests(unittest.TestCase):
         path = os.path.join(directory, "folio.json")
         with open(path, "w", encoding="utf-8") as out:
             json.dump({"agents": {"gpt": {"plugin": "openai", "config": {"base_url": endpoint_free}}}}, out)
-        server = folio_e2e.Server(SERVER, env={"FOLIO_CONFIG": path})
-        with self.assertRaises(RuntimeError) as stopped:
-            server.start()
-        self.assertRegex(str(stopped.exception), r"agent profile 'gpt'.*model is required")
-        self.assertNotEqual(server.process.wait(timeout=30), 0)
-        server.process.stdout.close()
-        server.process = None
-        server.remove()
+        output = folio_e2e.Server(SERVER, env={"FOLIO_CONFIG": path}).start_refused()
+        self.assertRegex(output, r"agent profile 'gpt'.*model is required")
 
     def test_a_default_agent_that_is_no_profile_stops_the_server(self):
-        server = folio_e2e.Server(SERVER, env={"FOLIO_DEFAULT_AGENT": "gpt"})
-        with self.assertRaises(RuntimeError) as stopped:
-            server.start()
-        self.assertIn("default_agent names 'gpt', which is not an agent profile", str(stopped.exception))
-        server.process.wait(timeout=30)
-        server.process.stdout.close()
-        server.process = None
-        server.remove()
+        output = folio_e2e.Server(SERVER, env={"FOLIO_DEFAULT_AGENT": "gpt"}).start_refused()
+        self.assertIn("default_agent names 'gpt', which is not an agent profile", output)
 
 
 class CrashTests(unittest.TestCase):

@@ -57,6 +57,20 @@ class Server:
                 return self
         raise RuntimeError("folio-server did not start:\n" + "".join(self.output))
 
+    def start_refused(self, timeout=60):
+        """Starts the server expecting it to refuse to: its output, once it has exited with a failure."""
+        try:
+            self.start(timeout)
+        except RuntimeError as refused:
+            status = self.process.wait(timeout=30)
+            self.process.stdout.close()
+            self.process = None
+            self.remove()
+            assert status != 0, f"folio-server exited with 0: {refused}"
+            return str(refused)
+        self.remove()
+        raise AssertionError("folio-server started")
+
     def _pump(self, lines):
         for line in self.process.stdout:
             self.output.append(line)

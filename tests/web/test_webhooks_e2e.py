@@ -1,5 +1,7 @@
 """Webhooks end to end: a real folio-server (scripted agent, LibreOffice, SQLite) POSTs each terminal task state to a
-local receiver, signed as Standard Webhooks says; failures are retried; pending deliveries survive a restart."""
+local receiver, signed as Standard Webhooks says; failures are retried; pending deliveries survive a restart. The
+receivers listen on loopback, which webhooks may reach only where webhook_allow_networks says so: by default every
+special-purpose address is refused, when the call names it and again when a host name resolves to it."""
 import json
 import signal
 import sys
@@ -9,12 +11,25 @@ import unittest
 import folio_e2e
 
 SERVER = None
+LOOPBACK = "127.0.0.0/8, ::1"
+
+
+def attempt_logged(server, task_id, timeout=60):
+    """The webhook log line of the task's first attempt."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for line in list(server.output):
+            if line.startswith("{") and f'"task_id":"{task_id}"' in line and '"outcome"' in line:
+                return json.loads(line)
+        time.sleep(0.2)
+    raise AssertionError(f"no webhook attempt logged for {task_id}")
 
 
 class WebhookTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = folio_e2e.Server(SERVER, env={"FOLIO_WEBHOOK_RETRY": "1s", "FOLIO_WEBHOOK_TIMEOUT": "2s"}).start()
+        cls.server = folio_e2e.Server(SERVER, env={"FOLIO_WEBHOOK_RETRY": "1s", "FOLIO_WEBHOOK_TIMEOUT": "2s",
+                                                   "FOLIO_WEBHOOK_ALLOW_NETWORKS": LOOPBACK}).start()
         cls.secret = cls.server.webhook_secret()
 
     @classmethod
@@ -153,7 +168,8 @@ class HttpsWebhookTests(unittest.TestCase):
         cls.authority = folio_e2e.Authority()
         cls.server = folio_e2e.Server(SERVER, env={"FOLIO_WEBHOOK_CA_FILE": cls.authority.certificate,
                                                    "FOLIO_WEBHOOK_ATTEMPTS": "1",
-                                                   "FOLIO_WEBHOOK_TIMEOUT": "5s"}).start()
+                                                   "FOLIO_WEBHOOK_TIMEOUT": "5s",
+                                                   "FOLIO_WEBHOOK_ALLOW_NETWORKS": LOOPBACK}).start()
         cls.secret = cls.server.webhook_secret()
 
     @classmethod
@@ -168,15 +184,8 @@ class HttpsWebhookTests(unittest.TestCase):
         self.assertEqual(answer["status"], "completed")
         return answer
 
-    def attempt_logged(self, task_id, timeout=60):
-        """The webhook log line of the task's first attempt."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            for line in list(self.server.output):
-                if line.startswith("{") and f'"task_id":"{task_id}"' in line and '"outcome"' in line:
-                    return json.loads(line)
-            time.sleep(0.2)
-        self.fail(f"no webhook attempt logged for {task_id}")
+    def attempt_logged(self, task_id):
+        return attempt_logged(self.server, task_id)
 
     def test_an_https_endpoint_with_a_certificate_of_the_trusted_authority_gets_the_signed_delivery(self):
         receiver = folio_e2e.Receiver(tls=self.authority.issue("localhost"))
@@ -219,6 +228,58 @@ class HttpsWebhookTests(unittest.TestCase):
         # The certificate names receiver.example and 127.0.0.1, not localhost.
         logged = self.refused_attempt(self.authority.issue("receiver.example"))
         self.assertIn("hostname mismatch", logged["detail"])
+
+
+class InsideAddressTests(unittest.TestCase):
+    """A server as it starts by default: webhooks may not reach loopback, private, link-local or other special-purpose
+    addresses."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = folio_e2e.Server(SERVER, env={"FOLIO_WEBHOOK_ATTEMPTS": "1"}).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.remove()
+
+    def test_a_webhook_url_naming_an_inside_address_is_refused_and_nothing_is_created(self):
+        receiver = folio_e2e.Receiver()
+        try:
+            status, before = self.server.json("GET", "/runs?limit=100")
+            inside = {receiver.url: "loopback", "http://169.254.169.254/latest/meta-data/": "link-local",
+                      "http://10.1.2.3/hook": "private", "http://[::1]:8080/hook": "loopback",
+                      "http://[::ffff:127.0.0.1]/hook": "loopback", "http://0.0.0.0:9/": "'this network'",
+                      "http://[fd12::1]/hook": "unique local", "http://100.64.0.1/hook": "shared"}
+            for url, kind in inside.items():
+                status, answer = self.server.json("POST", "/excel/generate",
+                                                  {"prompt": "Create a Q3 sales report", "webhook_url": url})
+                self.assertEqual(status, 400, (url, answer))
+                self.assertEqual(answer["error"]["param"], "webhook_url")
+                self.assertIn(kind, answer["error"]["message"])
+            status, after = self.server.json("GET", "/runs?limit=100")
+            self.assertEqual(after["items"], before["items"])
+            self.assertTrue(receiver.deliveries.empty())
+        finally:
+            receiver.close()
+
+    def test_a_host_name_that_resolves_inside_is_refused_when_the_delivery_connects(self):
+        receiver = folio_e2e.Receiver()
+        try:
+            named = receiver.url.replace("127.0.0.1", "localhost")
+            status, answer = self.server.json("POST", "/excel/generate",
+                                              {"prompt": "Create a Q3 sales report", "webhook_url": named})
+            self.assertEqual(status, 200, answer)
+            logged = attempt_logged(self.server, answer["task_id"])
+            self.assertTrue(receiver.deliveries.empty())
+        finally:
+            receiver.close()
+        self.assertEqual(logged["outcome"], "abandoned")
+        self.assertIn("refused to connect to localhost", logged["detail"])
+        self.assertIn("loopback", logged["detail"])
+
+    def test_a_malformed_network_list_stops_the_server(self):
+        output = folio_e2e.Server(SERVER, env={"FOLIO_WEBHOOK_ALLOW_NETWORKS": "10.0.0.0/33"}).start_refused()
+        self.assertIn("webhook_allow_networks: '10.0.0.0/33' is not a network", output)
 
 
 if __name__ == "__main__":

@@ -215,7 +215,8 @@ folio::error from_failure(const agent_config& config, const folio_net::http_fail
   case failure_kind::invalid_request: return folio::fail(folio::errc::invalid_argument, failure.message, "ca_file");
   case failure_kind::resolve_failed:
   case failure_kind::connect_failed:
-  case failure_kind::io_failed: break;
+  case failure_kind::io_failed:
+  case failure_kind::address_refused: break;
   }
   return folio::fail(folio::errc::agent_unavailable, "the model endpoint could not be reached in " +
                                                          std::to_string(attempts) + " attempts: " + failure.message);
