@@ -409,6 +409,14 @@ class ProfileTests(unittest.TestCase):
                 self.assertIn("Invalid schema for function 'write_range'", failed["error"]["message"])
 
 
+    def test_an_answer_withheld_by_a_content_filter_fails_the_task(self):
+        self.endpoint.script([completion({"role": "assistant", "content": None}, "content_filter")])
+        status, failed = self.server.json("POST", "/excel/generate", {"prompt": "Write B2", "agent": "gpt"})
+        self.assertEqual(failed["status"], "failed", failed)
+        self.assertEqual(failed["error"]["code"], "agent_request_rejected")
+        self.assertIn("content_filter", failed["error"]["message"])
+
+
 class StartupTests(unittest.TestCase):
     def test_a_misconfigured_profile_stops_the_server_naming_the_key(self):
         directory = tempfile.mkdtemp(prefix="folio-agents-")
