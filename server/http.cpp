@@ -59,7 +59,8 @@ Code status_of(folio::errc code) noexcept {
   case errc::invalid_transition: return Code::Conflict;
   case errc::run_expired:
   case errc::link_expired: return Code::Gone;
-  case errc::body_too_large: return Code::Request_Entity_Too_Large;
+  case errc::body_too_large:
+  case errc::document_too_large: return Code::Request_Entity_Too_Large;
   case errc::unsupported_media_type: return Code::Unsupported_Media_Type;
   case errc::format_mismatch:
   case errc::idempotency_key_reused:

@@ -3,6 +3,7 @@
 // type) come first; opening the document takes an office, so it is a second step a server runs off its I/O threads.
 #pragma once
 
+#include <folio/archive_limits.hpp>
 #include <folio/clock.hpp>
 #include <folio/document_format.hpp>
 #include <folio/editor.hpp>
@@ -46,7 +47,8 @@ public:
   document_uploads(store& metadata, engine& tasks, editor_factory& editors, const clock& time_source)
       : store_(metadata), engine_(tasks), editors_(editors), clock_(time_source) {}
 
-  // The quick checks: not_found, run_expired, unsupported_media_type, document_unreadable for an empty body.
+  // The quick checks: not_found, run_expired, unsupported_media_type, document_unreadable for an empty body,
+  // document_too_large for an archive beyond archive_limits.
   result<run> check(const org_id& org, const run_id& id, std::string_view content_type, std::string_view bytes) {
     auto found = store_.get_run(org, id, clock_.now());
     if (!found) {
@@ -65,6 +67,13 @@ public:
     }
     if (bytes.empty()) {
       return fail(errc::document_unreadable, "the body is empty: send the document's bytes");
+    }
+    // A zip bomb is refused here, before any office; what is no zip at all (an encrypted document) is for the
+    // editor's own checks to name.
+    if (bytes.starts_with(std::string_view("PK\x03\x04", 4))) {
+      if (auto archive = check_archive(bytes); !archive) {
+        return archive.error();
+      }
     }
     return found;
   }

@@ -74,6 +74,8 @@ enum class errc {
   unsupported_conversion,
   document_unreadable,
   document_encrypted,
+  // a document whose archive would unpack beyond the limits (archive_limits.hpp): a zip bomb
+  document_too_large,
   conversion_timeout,
   converter_crashed,
   // infrastructure
@@ -138,6 +140,7 @@ constexpr std::string_view to_string(errc code) noexcept {
   case errc::unsupported_conversion: return "unsupported_conversion";
   case errc::document_unreadable: return "document_unreadable";
   case errc::document_encrypted: return "document_encrypted";
+  case errc::document_too_large: return "document_too_large";
   case errc::conversion_timeout: return "conversion_timeout";
   case errc::converter_crashed: return "converter_crashed";
   case errc::storage_error: return "storage_error";

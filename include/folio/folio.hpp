@@ -2,6 +2,7 @@
 #pragma once
 
 #include <folio/agent.hpp>
+#include <folio/archive_limits.hpp>
 #include <folio/backed_store.hpp>
 #include <folio/blob_store.hpp>
 #include <folio/byte_range.hpp>

@@ -1,5 +1,7 @@
 #include "office_document.hpp"
 
+#include <folio/archive_limits.hpp>
+
 #include <com/sun/star/document/MacroExecMode.hpp>
 #include <com/sun/star/document/UpdateDocMode.hpp>
 #include <com/sun/star/lang/DisposedException.hpp>
@@ -36,6 +38,10 @@ folio::result<void> check_container(std::string_view bytes, std::string_view sou
     if (bytes.find(folder) == std::string_view::npos) {
       return folio::fail(folio::errc::document_unreadable,
                          "the document is not a " + std::string(source) + " file (it has no " + folder + " parts)");
+    }
+    // A zip bomb or an entry named outside the archive never reaches an office.
+    if (auto archive = folio::check_archive(bytes); !archive) {
+      return archive.error();
     }
     return folio::success();
   }

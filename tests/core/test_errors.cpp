@@ -91,6 +91,7 @@ TEST_CASE("keeps every code under its published name", "[errors]") {
       {errc::unsupported_conversion, "unsupported_conversion"},
       {errc::document_unreadable, "document_unreadable"},
       {errc::document_encrypted, "document_encrypted"},
+      {errc::document_too_large, "document_too_large"},
       {errc::conversion_timeout, "conversion_timeout"},
       {errc::converter_crashed, "converter_crashed"},
       {errc::storage_error, "storage_error"},

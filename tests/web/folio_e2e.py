@@ -78,7 +78,7 @@ class Server:
 
     def stop(self, sig=signal.SIGTERM):
         """Ends the server with `sig`. Its offices go with it even on SIGKILL: each office's guard sees the server's
-        end (test_office_isolation_e2e.py checks that); nothing here cleans up after it."""
+        end (test_hostile_documents_e2e.py checks that); nothing here cleans up after it."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(timeout=120)
@@ -120,6 +120,12 @@ class Server:
     def json(self, method, target, body=None, **options):
         status, headers, raw = self.request(method, target, body, **options)
         return status, json.loads(raw) if raw else None
+
+    def completed(self, path, body):
+        """The answer of a sync generate call, which must have completed."""
+        status, answer = self.json("POST", path, body)
+        assert status == 200 and answer["status"] == "completed", (status, answer)
+        return answer
 
     def metrics(self):
         status, _, raw = self.request("GET", "/metrics", key=False)

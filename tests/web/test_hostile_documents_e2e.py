@@ -4,8 +4,9 @@ A real folio-server with the real LibreOffice: a docx and a pptx whose image is 
 127.0.0.1 are uploaded to runs and exported; the listener must see no request. Each layer alone (the offices' network
 namespace, the offices' own refusal of linked content) is enough, and a server with both switched off shows that the
 listener does see the office's fetch, so the test can fail. Then kill -9 of the server mid-turn: within 5 s no process
-of its offices is left, their profiles are gone, and the next start plays the turn.
-usage: test_office_isolation_e2e.py FOLIO_SERVER
+of its offices is left, their profiles are gone, and the next start plays the turn. And zip bombs and archives naming
+entries outside themselves are refused at once, before any office, leaving the run as it was.
+usage: test_hostile_documents_e2e.py FOLIO_SERVER
 """
 import http.server
 import io
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 import unittest
+import urllib.error
 import urllib.request
 import zipfile
 
@@ -193,6 +195,69 @@ class LinkedContentTests(unittest.TestCase):
         seen = self.play({"network_isolation": "off", "block_external_content": False})
         for linked in ("/docx.png", "/pptx.png"):
             self.assertTrue(any(request.endswith(linked) for request in seen), (linked, seen))
+
+
+def docx_with(entries):
+    """A docx of the given (name, writer) entries besides the ones every docx has; a writer writes into its entry."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+        ordinary = zipfile.ZipFile(io.BytesIO(docx_linking("https://example.com/x.png")))
+        for item in ordinary.infolist():
+            if item.filename not in dict(entries):
+                archive.writestr(item, ordinary.read(item.filename))
+        for name, write in entries:
+            with archive.open(name, "w", force_zip64=True) as entry:
+                write(entry)
+    return packed.getvalue()
+
+
+class ArchiveTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = folio_e2e.Server(SERVER).start()
+        cls.memo = cls.server.completed("/word/generate", {"prompt": "Write a project proposal for a CRM"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.remove()
+
+    def refused_upload(self, data):
+        """(status, error) of uploading `data` to the memo's run, which must be left as it was."""
+        _, before = self.server.json("GET", f"/runs/{self.memo['run_id']}")
+        request = urllib.request.Request(f"{self.server.url}/runs/{self.memo['run_id']}/document", data=data,
+                                         method="PUT",
+                                         headers={"Authorization": "Bearer " + self.server.key, "Content-Type": DOCX})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as answer:
+                self.fail(f"the upload was taken: {answer.status}")
+        except urllib.error.HTTPError as refused:
+            status, error = refused.code, json.loads(refused.read())["error"]
+        _, after = self.server.json("GET", f"/runs/{self.memo['run_id']}")
+        self.assertEqual(after["download_url"].split("?")[0], before["download_url"].split("?")[0])
+        self.assertEqual(after["updated_at"], before["updated_at"])
+        return status, error
+
+    def test_a_zip_bomb_is_refused_at_once_with_a_code_of_its_own(self):
+        def four_hundred_megabytes(entry):
+            block = b"<w:p><w:r><w:t>a</w:t></w:r></w:p>" * 30000
+            for _ in range(400 * (1 << 20) // len(block)):
+                entry.write(block)
+
+        bomb = docx_with([("word/document.xml", four_hundred_megabytes)])
+        self.assertLess(len(bomb), 2 << 20)
+        jobs_before = self.server.metrics()["folio_office_jobs_total"]
+        status, error = self.refused_upload(bomb)
+        self.assertEqual(status, 413, error)
+        self.assertEqual(error["code"], "document_too_large")
+        self.assertIn("word/document.xml", error["message"])
+        # Refused from the archive's directory: no office was given the bytes.
+        self.assertEqual(self.server.metrics()["folio_office_jobs_total"], jobs_before)
+
+    def test_an_entry_named_outside_the_archive_is_refused(self):
+        status, error = self.refused_upload(docx_with([("../../escaped.xml", lambda entry: entry.write(b"<x/>"))]))
+        self.assertEqual(status, 422, error)
+        self.assertEqual(error["code"], "document_unreadable")
+        self.assertIn("outside", error["message"])
 
 
 class OrphanTests(unittest.TestCase):
