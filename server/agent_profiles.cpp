@@ -10,15 +10,15 @@ folio::error invalid_profile(const std::string& name, const std::string& why) {
   return folio::fail(folio::errc::invalid_argument, "agents: the profile '" + name + "' " + why, "agents");
 }
 
-std::string joined(const std::vector<std::string>& names) {
+} // namespace
+
+std::string agent_catalog::profile_names() const {
   std::string text;
-  for (const auto& name : names) {
-    text += (text.empty() ? "" : ", ") + name;
+  for (const auto& made : entries_) {
+    text += (text.empty() ? "" : ", ") + made.name;
   }
   return text.empty() ? "none" : text;
 }
-
-} // namespace
 
 folio::result<agent_profiles> parse_agent_profiles(std::string_view text) {
   const auto parsed = nlohmann::json::parse(text, nullptr, false);
@@ -82,14 +82,8 @@ openai_environment_profile(const std::function<std::optional<std::string>(const 
 folio::result<agent_catalog> agent_catalog::make(const folio::plugin_registry& plugins,
                                                  const agent_profiles& configured, std::string_view default_agent) {
   agent_catalog catalog;
-  const auto loaded = plugins.agent_names();
   for (const auto& [name, profile] : configured) {
-    if (std::find(loaded.begin(), loaded.end(), profile.plugin) == loaded.end()) {
-      return folio::fail(folio::errc::plugin_not_found,
-                         "agent profile '" + name + "': no agent plugin '" + profile.plugin +
-                             "' is loaded (agent plugins: " + joined(loaded) + ")",
-                         "agents");
-    }
+    // An unknown plugin is the registry's plugin_not_found, which lists the loaded ones.
     auto made = plugins.make_agent(profile.plugin, profile.config);
     if (!made) {
       auto failure = made.error();
@@ -101,7 +95,7 @@ folio::result<agent_catalog> agent_catalog::make(const folio::plugin_registry& p
                            : std::string();
     catalog.entries_.push_back({name, profile.plugin, model, std::move(made).value()});
   }
-  for (const auto& plugin : loaded) {
+  for (const auto& plugin : plugins.agent_names()) {
     if (configured.find(plugin) != configured.end()) {
       continue;
     }
@@ -114,13 +108,9 @@ folio::result<agent_catalog> agent_catalog::make(const folio::plugin_registry& p
   std::sort(catalog.entries_.begin(), catalog.entries_.end(),
             [](const entry& left, const entry& right) { return left.name < right.name; });
   if (!catalog.find(default_agent)) {
-    std::vector<std::string> names;
-    for (const auto& made : catalog.entries_) {
-      names.push_back(made.name);
-    }
     return folio::fail(folio::errc::invalid_argument,
                        "default_agent names '" + std::string(default_agent) +
-                           "', which is not an agent profile (profiles: " + joined(names) + ")",
+                           "', which is not an agent profile (profiles: " + catalog.profile_names() + ")",
                        "default_agent");
   }
   catalog.default_agent_ = std::string(default_agent);
@@ -133,11 +123,7 @@ folio::result<std::shared_ptr<folio::agent>> agent_catalog::find(std::string_vie
   if (found != entries_.end() && found->name == name) {
     return found->agent;
   }
-  std::vector<std::string> names;
-  for (const auto& made : entries_) {
-    names.push_back(made.name);
-  }
-  std::string why = "no agent profile '" + std::string(name) + "' (profiles: " + joined(names) + ")";
+  std::string why = "no agent profile '" + std::string(name) + "' (profiles: " + profile_names() + ")";
   if (const auto plugin = unconfigured_.find(name); plugin != unconfigured_.end()) {
     why +=
         "; the plugin '" + plugin->first + "' is loaded but needs a profile with its configuration: " + plugin->second;

@@ -64,6 +64,9 @@ public:
   [[nodiscard]] const std::string& default_agent() const { return default_agent_; }
 
 private:
+  // "gpt, scripted": what an error lists.
+  [[nodiscard]] std::string profile_names() const;
+
   std::vector<entry> entries_;
   std::map<std::string, std::string, std::less<>> unconfigured_;
   std::string default_agent_;

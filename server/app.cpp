@@ -176,7 +176,7 @@ folio::result<void> server_app::start() {
   hooks.retry.max_attempts = static_cast<std::uint32_t>(config_.webhook_attempts);
   hooks.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(config_.webhook_timeout);
   hooks.ca_file = config_.webhook_ca_file.string();
-  hooks.addresses = webhook_addresses();
+  hooks.addresses = config_.webhook_addresses;
   webhooks_ = std::make_unique<webhook_dispatcher>(*this, metrics_, hooks, std::cerr);
   webhooks_->start();
   return folio::success();
@@ -218,11 +218,6 @@ folio::conversion_router server_app::export_routes() const {
     converters.push_back(made);
   }
   return folio::conversion_router(std::move(converters));
-}
-
-folio_net::address_policy server_app::webhook_addresses() const {
-  std::string ignored; // the option was checked when it was read
-  return folio_net::address_policy::make(config_.webhook_allow_networks, ignored).value_or(folio_net::address_policy());
 }
 
 std::string server_app::public_url(std::string_view target) const {

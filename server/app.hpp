@@ -91,7 +91,7 @@ public:
   [[nodiscard]] answer_cache& answers() { return answers_; }
 
   // Where webhooks may be delivered: special-purpose addresses refused but for webhook_allow_networks.
-  [[nodiscard]] folio_net::address_policy webhook_addresses() const;
+  [[nodiscard]] const folio_net::address_policy& webhook_addresses() const { return config_.webhook_addresses; }
   // Absolute URL of a target ("/path?query") under the public base URL.
   [[nodiscard]] std::string public_url(std::string_view target) const;
   // Signed, 24 h, GET links: a stored blob under a download name, and a run's page.

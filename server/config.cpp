@@ -1,7 +1,5 @@
 #include "config.hpp"
 
-#include "address_policy.hpp"
-
 #include <folio/time_format.hpp>
 
 #include <algorithm>
@@ -144,11 +142,12 @@ const std::vector<option>& options() {
        "separated by commas (none)",
        [](server_config& config, std::string_view text) -> folio::result<void> {
          std::string why;
-         if (!folio_net::address_policy::make(text, why)) {
+         auto policy = folio_net::address_policy::make(text, why);
+         if (!policy) {
            return folio::fail(folio::errc::invalid_argument, "webhook_allow_networks: " + why,
                               "webhook_allow_networks");
          }
-         config.webhook_allow_networks = std::string(text);
+         config.webhook_addresses = std::move(*policy);
          return folio::success();
        }},
   };

@@ -3,6 +3,7 @@
 // FOLIO_SYNC_TIMEOUT=10s in the environment, "sync_timeout": "10s" in the file.
 #pragma once
 
+#include "address_policy.hpp"
 #include "agent_profiles.hpp"
 #include "built_plugin_dir.hpp"
 
@@ -58,9 +59,9 @@ struct server_config {
   std::size_t webhook_attempts = 8;
   folio::duration webhook_timeout = std::chrono::seconds{10};
   std::filesystem::path webhook_ca_file;
-  // Networks webhooks may be sent to although they are special-purpose (loopback, private, link-local …), which are
-  // refused otherwise: CIDRs separated by commas ("10.20.0.0/16,127.0.0.1").
-  std::string webhook_allow_networks;
+  // Where webhooks may be sent: special-purpose addresses (loopback, private, link-local …) refused but for the
+  // networks webhook_allow_networks names, CIDRs separated by commas ("10.20.0.0/16,127.0.0.1").
+  folio_net::address_policy webhook_addresses;
 
   // The base URL links start with: public_url, or http://LISTEN.
   [[nodiscard]] std::string base_url() const;
